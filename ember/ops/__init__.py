@@ -1,0 +1,77 @@
+"""ember's differentiable primitives and the compositions built on them.
+
+Every public op is listed in `__all__`; the op table in `tests/ops/op_table.py` must cover each
+one (a coverage test fails otherwise).
+"""
+
+from ember.ops.activations import elu, leaky_relu, relu, sigmoid, softplus, step, tanh
+from ember.ops.elementwise import (
+    abs,
+    add,
+    cast,
+    clip,
+    div,
+    equal,
+    exp,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    not_equal,
+    pow,
+    sign,
+    sqrt,
+    sub,
+    where,
+)
+from ember.ops.linalg import dot, matmul
+from ember.ops.nn import (
+    log_softmax,
+    sigmoid_binary_cross_entropy,
+    softmax,
+    softmax_cross_entropy,
+    sparse_softmax_cross_entropy,
+)
+from ember.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from ember.ops.shape import (
+    broadcast_to,
+    concat,
+    expand_dims,
+    flatten,
+    getitem,
+    pad,
+    permute,
+    repeat,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    tile,
+    transpose,
+)
+
+# Differentiable ops (each has a float64 gradient check in the op table).
+DIFFERENTIABLE = (
+    "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "log1p", "sqrt", "abs", "sign",
+    "maximum", "minimum", "clip", "where", "cast",
+    "sum", "mean", "max", "min", "var", "std", "logsumexp",
+    "matmul", "dot",
+    "reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims", "broadcast_to",
+    "flatten", "getitem", "concat", "stack", "split", "pad", "repeat", "tile",
+    "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "step",
+    "softmax", "log_softmax",
+    "sparse_softmax_cross_entropy", "softmax_cross_entropy", "sigmoid_binary_cross_entropy",
+)
+# Ops whose result is not differentiated (bool or index results).
+NON_DIFFERENTIABLE = (
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
+)
+
+__all__ = list(DIFFERENTIABLE + NON_DIFFERENTIABLE)

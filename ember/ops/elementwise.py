@@ -1,0 +1,428 @@
+"""Elementwise arithmetic with NumPy broadcasting, each forward next to its backward.
+
+Gradients of broadcast inputs are summed back to the input's shape by `unbroadcast`.
+Comparisons return bool tensors and are not differentiated.
+"""
+
+import numpy as np
+
+from ember.autograd import Function, unbroadcast
+from ember.tensor import Tensor, to_array
+
+
+def _coerce(value, like):
+    """A non-Tensor operand: Python scalars stay weak (keep the tensor's dtype); arrays of a
+    float or integer kind are cast to a float tensor's dtype so float32 stays float32."""
+    if isinstance(value, int | float | bool):
+        return value
+    arr = np.asarray(value)
+    if like.data.dtype.kind == "f" and arr.dtype.kind in "biuf" and arr.dtype != like.dtype:
+        arr = arr.astype(like.data.dtype)
+    elif arr.dtype.kind not in "biuf":
+        raise TypeError(f"operand of dtype {arr.dtype} is not supported")
+    return arr
+
+
+def _binary(cls, a, b):
+    if isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            b = _coerce(b, a)
+    elif isinstance(b, Tensor):
+        a = _coerce(a, b)
+    else:
+        a = Tensor(a)
+        b = _coerce(b, a)
+    return cls.apply(a, b)
+
+
+def _shape_error(op, x, y):
+    return ValueError(
+        f"{op}: operands could not be broadcast together: shapes {np.shape(x)} and "
+        f"{np.shape(y)}"
+    )
+
+
+class _Binary(Function):
+    """Shared forward plumbing: remember both input shapes, name the op in broadcast errors."""
+
+    op = "binary"
+
+    def forward(self, x, y):
+        self.xs, self.ys = np.shape(x), np.shape(y)
+        try:
+            return self.compute(x, y)
+        except ValueError:
+            raise _shape_error(self.op, x, y) from None
+
+
+class Add(_Binary):
+    """z = x + y;  gx = gz,  gy = gz (summed over broadcast axes)."""
+
+    op = "add"
+
+    def compute(self, x, y):
+        return x + y
+
+    def backward(self, gz):
+        return unbroadcast(gz, self.xs), unbroadcast(gz, self.ys)
+
+
+class Sub(_Binary):
+    """z = x - y;  gx = gz,  gy = -gz."""
+
+    op = "sub"
+
+    def compute(self, x, y):
+        return x - y
+
+    def backward(self, gz):
+        gy = -unbroadcast(gz, self.ys) if self.needs_input_grad[1] else None
+        return unbroadcast(gz, self.xs), gy
+
+
+class Mul(_Binary):
+    """z = x * y;  gx = gz * y,  gy = gz * x."""
+
+    op = "mul"
+
+    def compute(self, x, y):
+        self.save_for_backward(x, y)
+        return x * y
+
+    def backward(self, gz):
+        x, y = self.saved
+        gx = unbroadcast(gz * y, self.xs) if self.needs_input_grad[0] else None
+        gy = unbroadcast(gz * x, self.ys) if self.needs_input_grad[1] else None
+        return gx, gy
+
+
+class Div(_Binary):
+    """z = x / y;  gx = gz / y,  gy = -gz * z / y."""
+
+    op = "div"
+
+    def compute(self, x, y):
+        z = x / y
+        self.save_for_backward(y, z)
+        return z
+
+    def backward(self, gz):
+        y, z = self.saved
+        gx = unbroadcast(gz / y, self.xs) if self.needs_input_grad[0] else None
+        gy = unbroadcast(-gz * z / y, self.ys) if self.needs_input_grad[1] else None
+        return gx, gy
+
+
+class Pow(_Binary):
+    """z = x ** p;  gx = gz * p * x ** (p - 1),  gp = gz * z * log(x) (0 where x == 0, p >= 0)."""
+
+    op = "pow"
+
+    def compute(self, x, p):
+        z = np.power(x, p)
+        self.save_for_backward(x, p, z)
+        return z
+
+    def backward(self, gz):
+        x, p, z = self.saved
+        gx = gp = None
+        if self.needs_input_grad[0]:
+            gx = unbroadcast(gz * p * np.power(x, p - 1), self.xs)
+        if self.needs_input_grad[1]:
+            zero = (x == 0) & (p >= 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logx = np.log(np.where(zero, 1, x))
+            gp = unbroadcast(gz * z * logx, self.ys)
+        return gx, gp
+
+
+class Maximum(_Binary):
+    """z = max(x, y);  the gradient goes to the larger input, split in half on ties."""
+
+    op = "maximum"
+
+    def compute(self, x, y):
+        self.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    def backward(self, gz):
+        x, y = self.saved
+        share = np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0)).astype(gz.dtype)
+        gx = unbroadcast(gz * share, self.xs) if self.needs_input_grad[0] else None
+        gy = unbroadcast(gz * (1 - share), self.ys) if self.needs_input_grad[1] else None
+        return gx, gy
+
+
+class Minimum(_Binary):
+    """z = min(x, y);  the gradient goes to the smaller input, split in half on ties."""
+
+    op = "minimum"
+
+    def compute(self, x, y):
+        self.save_for_backward(x, y)
+        return np.minimum(x, y)
+
+    def backward(self, gz):
+        x, y = self.saved
+        share = np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0)).astype(gz.dtype)
+        gx = unbroadcast(gz * share, self.xs) if self.needs_input_grad[0] else None
+        gy = unbroadcast(gz * (1 - share), self.ys) if self.needs_input_grad[1] else None
+        return gx, gy
+
+
+class Neg(Function):
+    """y = -x;  gx = -gy."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class Exp(Function):
+    """y = exp(x);  gx = gy * y."""
+
+    def forward(self, x):
+        y = np.exp(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        return gy * self.saved[0]
+
+
+class Log(Function):
+    """y = log(x);  gx = gy / x."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.log(x)
+
+    def backward(self, gy):
+        return gy / self.saved[0]
+
+
+class Log1p(Function):
+    """y = log(1 + x);  gx = gy / (1 + x)."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.log1p(x)
+
+    def backward(self, gy):
+        return gy / (1 + self.saved[0])
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  gx = gy / (2 y)."""
+
+    def forward(self, x):
+        y = np.sqrt(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        return gy / (2 * self.saved[0])
+
+
+class Abs(Function):
+    """y = |x|;  gx = gy * sign(x) (0 at x = 0)."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.abs(x)
+
+    def backward(self, gy):
+        return gy * np.sign(self.saved[0])
+
+
+class Sign(Function):
+    """y = sign(x);  gx = 0 (piecewise constant)."""
+
+    def forward(self, x):
+        return np.sign(x)
+
+    def backward(self, gy):
+        return np.zeros_like(gy)
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi);  gx = gy where lo <= x <= hi, else 0."""
+
+    def forward(self, x, lo, hi):
+        self.save_for_backward(x, lo, hi)
+        return np.clip(x, lo, hi)
+
+    def backward(self, gy):
+        x, lo, hi = self.saved
+        keep = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            keep &= x >= lo
+        if hi is not None:
+            keep &= x <= hi
+        return gy * keep, None, None
+
+
+class Where(Function):
+    """z = x where cond else y;  gx = gy where cond,  gy = gy elsewhere."""
+
+    def forward(self, cond, x, y):
+        self.save_for_backward(cond)
+        self.xs, self.ys = np.shape(x), np.shape(y)
+        return np.where(cond, x, y)
+
+    def backward(self, gz):
+        (cond,) = self.saved
+        gx = unbroadcast(np.where(cond, gz, 0), self.xs) if self.needs_input_grad[1] else None
+        gy = unbroadcast(np.where(cond, 0, gz), self.ys) if self.needs_input_grad[2] else None
+        return None, gx, gy
+
+
+class Cast(Function):
+    """y = x converted to `dtype`;  gx = gy converted back (float to float only)."""
+
+    def forward(self, x, dtype):
+        self.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, gy):
+        if self.in_dtype.kind != "f":
+            return None, None
+        return gy.astype(self.in_dtype), None
+
+
+def add(x, y):
+    """x + y with broadcasting."""
+    return _binary(Add, x, y)
+
+
+def sub(x, y):
+    """x - y with broadcasting."""
+    return _binary(Sub, x, y)
+
+
+def mul(x, y):
+    """x * y with broadcasting."""
+    return _binary(Mul, x, y)
+
+
+def div(x, y):
+    """x / y with broadcasting."""
+    return _binary(Div, x, y)
+
+
+def pow(x, p):  # noqa: A001  (the public name mirrors Python's operator)
+    """x ** p, where p is a Python number or a tensor."""
+    return _binary(Pow, x, p)
+
+
+def maximum(x, y):
+    """Elementwise maximum; the gradient is split in half between equal inputs."""
+    return _binary(Maximum, x, y)
+
+
+def minimum(x, y):
+    """Elementwise minimum; the gradient is split in half between equal inputs."""
+    return _binary(Minimum, x, y)
+
+
+def neg(x):
+    """-x."""
+    return Neg.apply(x)
+
+
+def exp(x):
+    """e ** x."""
+    return Exp.apply(x)
+
+
+def log(x):
+    """Natural logarithm."""
+    return Log.apply(x)
+
+
+def log1p(x):
+    """log(1 + x), accurate for small x."""
+    return Log1p.apply(x)
+
+
+def sqrt(x):
+    """Square root."""
+    return Sqrt.apply(x)
+
+
+def abs(x):  # noqa: A001
+    """|x|; its gradient at 0 is 0."""
+    return Abs.apply(x)
+
+
+def sign(x):
+    """-1, 0 or 1; not differentiable (zero gradient)."""
+    return Sign.apply(x)
+
+
+def clip(x, min_value=None, max_value=None):
+    """Limit values to [min_value, max_value]; the gradient passes inside the interval.
+
+    >>> import ember
+    >>> ember.ops.clip(ember.tensor([-2.0, 0.5, 3.0]), 0.0, 1.0).numpy()
+    array([0. , 0.5, 1. ], dtype=float32)
+    """
+    if min_value is None and max_value is None:
+        raise ValueError("clip: at least one of min_value and max_value must be given")
+    return Clip.apply(x, min_value, max_value)
+
+
+def where(condition, x, y):
+    """Pick from `x` where `condition` holds, else from `y` (broadcasting all three)."""
+    cond = to_array(condition).astype(bool, copy=False)
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = Tensor(x)
+    like = x if isinstance(x, Tensor) else y
+    x = x if isinstance(x, Tensor) else _coerce(x, like)
+    y = y if isinstance(y, Tensor) else _coerce(y, like)
+    return Where.apply(cond, x, y)
+
+
+def cast(x, dtype):
+    """Convert to `dtype`; the gradient flows back between float dtypes."""
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    return Cast.apply(x, np.dtype(dtype))
+
+
+def _compare(fn, x, y):
+    a = x.data if isinstance(x, Tensor) else x
+    b = y.data if isinstance(y, Tensor) else y
+    return Tensor._wrap(np.asarray(fn(a, b)))
+
+
+def equal(x, y):
+    """x == y elementwise, as a bool tensor."""
+    return _compare(np.equal, x, y)
+
+
+def not_equal(x, y):
+    """x != y elementwise, as a bool tensor."""
+    return _compare(np.not_equal, x, y)
+
+
+def less(x, y):
+    """x < y elementwise, as a bool tensor."""
+    return _compare(np.less, x, y)
+
+
+def less_equal(x, y):
+    """x <= y elementwise, as a bool tensor."""
+    return _compare(np.less_equal, x, y)
+
+
+def greater(x, y):
+    """x > y elementwise, as a bool tensor."""
+    return _compare(np.greater, x, y)
+
+
+def greater_equal(x, y):
+    """x >= y elementwise, as a bool tensor."""
+    return _compare(np.greater_equal, x, y)

@@ -1,0 +1,185 @@
+"""Reductions with `axis` (int, tuple or None) and `keepdims`.
+
+The backward of a reduction expands the output gradient back over the reduced axes.
+Ties in `max`/`min` share the gradient equally (as TensorFlow and `torch.amax` do).
+"""
+
+import numpy as np
+
+from ember.autograd import Function
+from ember.tensor import Tensor
+
+
+def normalize_axes(axis, ndim, op="reduce"):
+    """`axis` as a sorted tuple of non-negative axes (None: all axes)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor of rank {ndim}")
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+def _expand(g, shape, axes, keepdims):
+    """Broadcast a reduced gradient back to the input's shape."""
+    if not keepdims and axes:
+        g = np.expand_dims(g, axes)
+    return np.broadcast_to(g, shape)
+
+
+class _Reduce(Function):
+    def setup(self, x, axis, keepdims, op):
+        self.axes = normalize_axes(axis, x.ndim, op)
+        self.keepdims = keepdims
+        self.shape = x.shape
+        self.count = int(np.prod([x.shape[a] for a in self.axes])) if self.axes else 1
+
+
+class Sum(_Reduce):
+    """y = sum(x, axes);  gx = gy broadcast over the reduced axes."""
+
+    def forward(self, x, axis, keepdims):
+        self.setup(x, axis, keepdims, "sum")
+        return np.sum(x, axis=self.axes, keepdims=keepdims)
+
+    def backward(self, gy):
+        return _expand(gy, self.shape, self.axes, self.keepdims), None, None
+
+
+class Mean(_Reduce):
+    """y = sum(x, axes) / n;  gx = gy / n broadcast over the reduced axes."""
+
+    def forward(self, x, axis, keepdims):
+        self.setup(x, axis, keepdims, "mean")
+        return np.mean(x, axis=self.axes, keepdims=keepdims)
+
+    def backward(self, gy):
+        return _expand(gy / self.count, self.shape, self.axes, self.keepdims), None, None
+
+
+class _Extreme(_Reduce):
+    """max/min: the gradient goes to the elements equal to the result, shared among ties."""
+
+    fn = None
+
+    def forward(self, x, axis, keepdims):
+        self.setup(x, axis, keepdims, self.fn.__name__)
+        if self.count == 0:
+            raise ValueError(f"{self.fn.__name__}: cannot reduce an empty axis of shape {x.shape}")
+        y = self.fn(x, axis=self.axes, keepdims=True)
+        self.save_for_backward(x, y)
+        return y if keepdims else np.squeeze(y, axis=self.axes)
+
+    def backward(self, gy):
+        x, y = self.saved
+        mask = x == y
+        share = mask / mask.sum(axis=self.axes, keepdims=True)
+        g = gy if self.keepdims else np.expand_dims(gy, self.axes)
+        return (g * share).astype(gy.dtype, copy=False), None, None
+
+
+class Max(_Extreme):
+    fn = staticmethod(np.max)
+
+
+class Min(_Extreme):
+    fn = staticmethod(np.min)
+
+
+class Var(_Reduce):
+    """v = sum((x - mean) ** 2) / (n - ddof) (two-pass);  gx = gy * 2 (x - mean) / (n - ddof)."""
+
+    def forward(self, x, axis, keepdims, ddof):
+        self.setup(x, axis, keepdims, "var")
+        d = x - np.mean(x, axis=self.axes, keepdims=True)
+        self.denom = self.count - ddof
+        self.save_for_backward(d)
+        return np.sum(d * d, axis=self.axes, keepdims=keepdims) / self.denom
+
+    def backward(self, gy):
+        (d,) = self.saved
+        g = gy if self.keepdims or not self.axes else np.expand_dims(gy, self.axes)
+        return g * d * (2.0 / self.denom), None, None, None
+
+
+class LogSumExp(_Reduce):
+    """y = m + log(sum(exp(x - m))) with m = max(x) (never overflows);  gx = gy * exp(x - y)."""
+
+    def forward(self, x, axis, keepdims):
+        self.setup(x, axis, keepdims, "logsumexp")
+        m = np.max(x, axis=self.axes, keepdims=True) if x.size else np.zeros_like(
+            np.sum(x, axis=self.axes, keepdims=True))
+        m = np.where(np.isfinite(m), m, 0)
+        y = np.log(np.sum(np.exp(x - m), axis=self.axes, keepdims=True)) + m
+        self.save_for_backward(x, y)
+        return y if keepdims else np.squeeze(y, axis=self.axes)
+
+    def backward(self, gy):
+        x, y = self.saved
+        g = gy if self.keepdims else np.expand_dims(gy, self.axes)
+        return g * np.exp(x - y), None, None
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    """Sum over `axis` (all axes when None)."""
+    return Sum.apply(x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Arithmetic mean over `axis`."""
+    return Mean.apply(x, axis, keepdims)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    """Largest value over `axis`; ties share the gradient equally."""
+    return Max.apply(x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    """Smallest value over `axis`; ties share the gradient equally."""
+    return Min.apply(x, axis, keepdims)
+
+
+def var(x, axis=None, keepdims=False, ddof=0):
+    """Variance over `axis` (population variance, ddof=0, as Keras and NumPy)."""
+    return Var.apply(x, axis, keepdims, ddof)
+
+
+def std(x, axis=None, keepdims=False, ddof=0):
+    """Standard deviation: sqrt(var(x))."""
+    from ember.ops.elementwise import sqrt  # noqa: PLC0415
+
+    return sqrt(var(x, axis, keepdims, ddof))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over `axis`, stable for large inputs.
+
+    >>> import ember
+    >>> float(ember.ops.logsumexp(ember.tensor([1e4, 1e4])))
+    10000.693359375
+    """
+    return LogSumExp.apply(x, axis, keepdims)
+
+
+def _arg(fn, x, axis):
+    a = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if a.size == 0:
+        raise ValueError(f"{fn.__name__}: received an empty tensor of shape {a.shape}")
+    return Tensor._wrap(np.asarray(fn(a, axis=axis)))
+
+
+def argmax(x, axis=None):
+    """Index of the largest value (the first one on ties); not differentiable."""
+    return _arg(np.argmax, x, axis)
+
+
+def argmin(x, axis=None):
+    """Index of the smallest value (the first one on ties); not differentiable."""
+    return _arg(np.argmin, x, axis)

@@ -1,0 +1,434 @@
+"""`Tensor`, `Variable` and `constant`: the notes' TensorFlow section, on NumPy.
+
+A `Tensor` wraps an ndarray (`data`) and, when it takes part in differentiation, the op that made
+it (`_ctx`). Constants are never differentiated and cannot be written to; Variables are the
+trainable state of a model and are tracked automatically; everything computed from a tracked
+tensor is tracked too.
+"""
+
+import numpy as np
+
+from ember import config
+
+
+def to_array(value, dtype=None):
+    """Convert `value` to an ndarray with ember's dtype rules.
+
+    float64 data (Python floats, float64 arrays) becomes `floatx()` (float32) unless `dtype`
+    asks otherwise; float16/float32 arrays and float Tensors keep their dtype; integer and bool
+    data keep theirs (indices, labels, masks).
+    """
+    if isinstance(value, Tensor):
+        return value.data if dtype is None else value.data.astype(np.dtype(dtype), copy=False)
+    if dtype is not None:
+        return np.asarray(value, dtype=np.dtype(dtype))
+    arr = np.asarray(value)
+    if arr.dtype == np.float64:
+        return arr.astype(config.floatx())
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"ember tensors hold numbers or booleans; received data of dtype {arr.dtype}"
+        )
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that can take part in automatic differentiation.
+
+    Args:
+        data: array-like. Floats become float32 unless `dtype` is given.
+        dtype: optional dtype ("float32", "float64", "int64", ...).
+        requires_grad: record operations on this tensor for `backward()`. Only float tensors
+            can require gradients.
+
+    >>> import ember
+    >>> x = ember.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.shape, x.dtype
+    ((2, 2), dtype('float32'))
+    >>> (x @ x.T).numpy()
+    array([[ 5., 11.],
+           [11., 25.]], dtype=float32)
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "__weakref__")
+    __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__
+
+    def __init__(self, data, dtype=None, requires_grad=False, name=None):
+        self.data = to_array(data, dtype)
+        self.grad = None
+        self._ctx = None
+        self.name = name
+        self.requires_grad = False
+        if requires_grad:
+            self._require_grad(type(self).__name__)
+
+    def _require_grad(self, where):
+        if self.data.dtype.kind != "f":
+            raise TypeError(
+                f"{where}: only float tensors can require gradients; received dtype "
+                f"{self.data.dtype}. Use a float dtype, or trainable=False / "
+                "requires_grad=False for indices, labels and masks."
+            )
+        self.requires_grad = True
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    @property
+    def is_leaf(self):
+        return self._ctx is None
+
+    def numpy(self):
+        """The values as an ndarray (a copy, so changing it never changes the tensor)."""
+        return self.data.copy()
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors convert to a Python number; "
+                             f"received shape {self.shape}")
+        return self.data.item()
+
+    def detach(self):
+        """A tensor sharing the values, cut from the graph."""
+        return Tensor._wrap(self.data)
+
+    @staticmethod
+    def _wrap(data):
+        out = Tensor.__new__(Tensor)
+        out.data = data
+        out.grad = None
+        out.requires_grad = False
+        out._ctx = None
+        out.name = None
+        return out
+
+    def backward(self, grad=None, retain_graph=False, create_graph=False):
+        """Accumulate d(self)/d(leaf) into the `.grad` of every leaf that requires grad.
+
+        Args:
+            grad: the gradient to seed with; defaults to 1 for a one-element tensor.
+            retain_graph: keep the graph for another backward. Defaults to False (freed).
+            create_graph: higher-order gradients are not supported; True raises.
+        """
+        if create_graph:
+            raise NotImplementedError(
+                "backward: higher-order gradients (create_graph=True) are not supported by "
+                "ember; gradients are computed as plain arrays outside the graph."
+            )
+        run_backward(self, grad, retain_graph)
+
+    def zero_grad(self):
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        tracked = ", requires_grad=True" if self.requires_grad else ""
+        return f"{type(self).__name__}({body}, dtype={self.dtype}{tracked})"
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; "
+                             "use .any() or .all() on its numpy() values")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __setitem__(self, key, value):
+        raise TypeError(
+            f"{type(self).__name__} does not support item assignment: constants are immutable "
+            "and other tensors are values in a graph. Use an ember.Variable and its assign(), "
+            "or ember.where() to build a new tensor."
+        )
+
+    __hash__ = object.__hash__
+
+    # ----------------------------------------------------------------- operators
+    def __add__(self, other):
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        return ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return ops.sub(other, self)
+
+    def __mul__(self, other):
+        return ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.div(other, self)
+
+    def __pow__(self, other):
+        return ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    def __neg__(self):
+        return ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return ops.abs(self)
+
+    def __getitem__(self, key):
+        return ops.getitem(self, key)
+
+    def __eq__(self, other):
+        return ops.equal(self, other)
+
+    def __ne__(self, other):
+        return ops.not_equal(self, other)
+
+    def __lt__(self, other):
+        return ops.less(self, other)
+
+    def __le__(self, other):
+        return ops.less_equal(self, other)
+
+    def __gt__(self, other):
+        return ops.greater(self, other)
+
+    def __ge__(self, other):
+        return ops.greater_equal(self, other)
+
+    # ----------------------------------------------------------------- methods
+    def sum(self, axis=None, keepdims=False):
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return ops.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return ops.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return ops.min(self, axis, keepdims)
+
+    def var(self, axis=None, keepdims=False, ddof=0):
+        return ops.var(self, axis, keepdims, ddof)
+
+    def std(self, axis=None, keepdims=False, ddof=0):
+        return ops.std(self, axis, keepdims, ddof)
+
+    def logsumexp(self, axis=None, keepdims=False):
+        return ops.logsumexp(self, axis, keepdims)
+
+    def argmax(self, axis=None):
+        return ops.argmax(self, axis)
+
+    def argmin(self, axis=None):
+        return ops.argmin(self, axis)
+
+    def reshape(self, *shape):
+        return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        return ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def permute(self, *axes):
+        return ops.transpose(self, axes[0] if len(axes) == 1 else axes)
+
+    def swapaxes(self, axis1, axis2):
+        return ops.swapaxes(self, axis1, axis2)
+
+    def squeeze(self, axis=None):
+        return ops.squeeze(self, axis)
+
+    def expand_dims(self, axis):
+        return ops.expand_dims(self, axis)
+
+    def broadcast_to(self, shape):
+        return ops.broadcast_to(self, shape)
+
+    def flatten(self):
+        return ops.flatten(self)
+
+    def matmul(self, other):
+        return ops.matmul(self, other)
+
+    def dot(self, other):
+        return ops.dot(self, other)
+
+    def exp(self):
+        return ops.exp(self)
+
+    def log(self):
+        return ops.log(self)
+
+    def sqrt(self):
+        return ops.sqrt(self)
+
+    def abs(self):
+        return ops.abs(self)
+
+    def clip(self, min_value, max_value):
+        return ops.clip(self, min_value, max_value)
+
+    def sigmoid(self):
+        return ops.sigmoid(self)
+
+    def tanh(self):
+        return ops.tanh(self)
+
+    def relu(self):
+        return ops.relu(self)
+
+    def softmax(self, axis=-1):
+        return ops.softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        return ops.log_softmax(self, axis)
+
+    def astype(self, dtype):
+        return ops.cast(self, dtype)
+
+
+class Variable(Tensor):
+    """Trainable state: a tensor whose values can change, tracked for differentiation.
+
+    Args:
+        initial_value: array-like. Python numbers become float32.
+        trainable: compute gradients for it. Defaults to True. An integer Variable cannot be
+            trainable.
+        name: optional name (shown by layers and in errors).
+        dtype: optional dtype.
+
+    >>> import ember
+    >>> v = ember.Variable([1.0, 2.0], name="v")
+    >>> v.assign_add([1.0, 1.0]).numpy()
+    array([2., 3.], dtype=float32)
+    """
+
+    __slots__ = ("trainable",)
+
+    def __init__(self, initial_value, trainable=True, name=None, dtype=None):
+        if dtype is None and not isinstance(initial_value, np.ndarray | np.generic | Tensor):
+            arr = np.asarray(initial_value)
+            dtype = config.floatx() if arr.dtype.kind in "biuf" else None
+        super().__init__(np.array(to_array(initial_value, dtype), copy=True), name=name)
+        self.trainable = bool(trainable)
+        if self.trainable:
+            self._require_grad(f"Variable {name!r}" if name else "Variable")
+
+    def _check_value(self, value, where):
+        arr = to_array(value, self.dtype)
+        if arr.shape != self.shape:
+            try:
+                arr = np.broadcast_to(arr, self.shape)
+            except ValueError:
+                raise ValueError(
+                    f"{where}: Variable {self.name!r} has shape {self.shape}; received a "
+                    f"value of shape {arr.shape}"
+                ) from None
+        return arr
+
+    def assign(self, value):
+        """Set the values in place (same shape); returns the variable."""
+        self.data[...] = self._check_value(value, "assign")
+        return self
+
+    def assign_add(self, delta):
+        """Add `delta` in place; returns the variable."""
+        self.data += self._check_value(delta, "assign_add")
+        return self
+
+    def assign_sub(self, delta):
+        """Subtract `delta` in place; returns the variable."""
+        self.data -= self._check_value(delta, "assign_sub")
+        return self
+
+    @property
+    def value(self):
+        """The current values as an untracked tensor."""
+        return self.detach()
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="Variable(")
+        return (f"Variable({body}, dtype={self.dtype}, name={self.name!r}, "
+                f"trainable={self.trainable})")
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """Make a Tensor (PyTorch style); floats default to float32.
+
+    >>> import ember
+    >>> ember.tensor([1, 2, 3]).dtype, ember.tensor([1.0, 2.0]).dtype
+    (dtype('int64'), dtype('float32'))
+    """
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def constant(value, dtype=None):
+    """An immutable tensor that is never differentiated (TensorFlow's `tf.constant`).
+
+    The values are copied, then made read-only: writing to them raises.
+
+    >>> import ember
+    >>> c = ember.constant([[1.0, 2.0]])
+    >>> c.requires_grad, c.shape
+    (False, (1, 2))
+    """
+    data = np.array(to_array(value, dtype), copy=True)
+    data.flags.writeable = False
+    return Tensor._wrap(data)
+
+
+from ember import ops  # noqa: E402  (ops import Tensor)
+from ember.autograd import run_backward  # noqa: E402
