@@ -122,7 +122,8 @@ class Function:
 
 
 def _toposort(root):
-    """Nodes reachable from `root` through tensors that require grad, parents first."""
+    """Nodes reachable from `root` through inputs that required grad when recorded, parents
+    first."""
     order = []
     seen = set()
     stack = [(root, False)]
@@ -143,8 +144,8 @@ def _toposort(root):
                     "its saved arrays were freed). Pass retain_graph=True to the first "
                     "backward() or gradient() call if you need to walk it again."
                 )
-            for p in ctx.parents:
-                if isinstance(p, Tensor) and p.requires_grad and id(p) not in seen:
+            for p, need in zip(ctx.parents, ctx.needs_input_grad):
+                if need and id(p) not in seen:
                     stack.append((p, False))
     return order
 
@@ -192,15 +193,15 @@ def run_backward(root, grad=None, retain_graph=False, capture=None, where="backw
             if capture is None:
                 g = np.array(g, dtype=node.data.dtype)  # a private copy: grads may alias
                 if node.grad is None:
-                    node.grad = Tensor(g)
+                    node.grad = Tensor._wrap(g)
                 else:
-                    node.grad = Tensor(node.grad.data + g)
+                    node.grad = Tensor._wrap(node.grad.data + g)
             continue
         gxs = ctx.backward(g)
         if not isinstance(gxs, tuple):
             gxs = (gxs,)
-        for p, gx in zip(ctx.parents, gxs):
-            if gx is None or not isinstance(p, Tensor) or not p.requires_grad:
+        for p, need, gx in zip(ctx.parents, ctx.needs_input_grad, gxs):
+            if gx is None or not need:
                 continue
             pk = id(p)
             prev = grads.get(pk)
@@ -255,7 +256,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=Tr
                                    "compute the output; pass allow_unused=True to get None")
             result.append(None)
         else:
-            result.append(Tensor(np.array(g, dtype=t.data.dtype)))
+            result.append(Tensor._wrap(np.array(g, dtype=t.data.dtype)))
     return result[0] if single else result
 
 

@@ -50,7 +50,7 @@ class Tensor:
            [11., 25.]], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_keras_mask", "__weakref__")
     __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__
 
     def __init__(self, data, dtype=None, requires_grad=False, name=None):
@@ -362,7 +362,8 @@ class Variable(Tensor):
         if dtype is None and not isinstance(initial_value, np.ndarray | np.generic | Tensor):
             arr = np.asarray(initial_value)
             dtype = config.floatx() if arr.dtype.kind in "biuf" else None
-        super().__init__(np.array(to_array(initial_value, dtype), copy=True), name=name)
+        value = np.array(to_array(initial_value, dtype), copy=True)
+        super().__init__(value, dtype=value.dtype, name=name)
         self.trainable = bool(trainable)
         if self.trainable:
             self._require_grad(f"Variable {name!r}" if name else "Variable")

@@ -1,0 +1,1 @@
+"""Small runnable programs that show ember's APIs."""

@@ -1,0 +1,441 @@
+"""The `Layer` base class: Keras' contract on ember's engine.
+
+Settings are validated in `__init__`; weights are created in `build(input_shape)` through
+`add_weight`; the maths is in `call(inputs, training=None)` using ember ops only, so gradients
+flow. A layer called on NumPy arrays or Tensors computes; called on symbolic tensors (from
+`Input`) it records a node of a functional graph.
+"""
+
+import contextlib
+import inspect
+import re
+
+import numpy as np
+
+from ember import config
+from ember.autograd import no_grad
+from ember.layers.node import Node, SymbolicTensor, flatten_structure, map_structure
+from ember.tensor import Tensor, Variable, to_array
+
+_NAME_COUNTS = {}
+_CALL_CONTEXT = {"training": None, "depth": 0}
+
+
+def to_snake_case(name):
+    """`Conv2D` -> `conv2d`, `BatchNormalization` -> `batch_normalization`."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+def unique_name(base):
+    """`dense`, then `dense_1`, `dense_2`, ... (as Keras names layers)."""
+    n = _NAME_COUNTS.get(base, 0)
+    _NAME_COUNTS[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def clear_session():
+    """Reset automatic layer names (the next Dense is `dense` again)."""
+    _NAME_COUNTS.clear()
+
+
+@contextlib.contextmanager
+def training_scope(training):
+    """Set the training flag seen by layers that are not given one explicitly."""
+    previous = _CALL_CONTEXT["training"]
+    _CALL_CONTEXT["training"] = training
+    try:
+        yield
+    finally:
+        _CALL_CONTEXT["training"] = previous
+
+
+class InputSpec:
+    """What a layer accepts: rank (`ndim`, `min_ndim`, `max_ndim`), fixed axes, dtype.
+
+    Args:
+        ndim, min_ndim, max_ndim: constraints on the rank, batch axis included.
+        axes: dict mapping an axis (may be negative) to its required size.
+        dtype: required dtype kind or name.
+    """
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
+                 axes=None, name=None):
+        self.dtype = dtype
+        self.shape = shape
+        self.ndim = len(shape) if shape is not None else ndim
+        self.max_ndim = max_ndim
+        self.min_ndim = min_ndim
+        self.axes = dict(axes or {})
+        self.name = name
+
+    def check(self, layer, shape, index=0):
+        """Raise a Keras-style error naming the layer when `shape` does not fit."""
+        where = f"Input {index} of layer '{layer.name}' is incompatible with the layer"
+        rank = len(shape)
+        if self.ndim is not None and rank != self.ndim:
+            raise ValueError(f"{where}: expected ndim={self.ndim}, found ndim={rank}. "
+                             f"Full shape received: {tuple(shape)}")
+        if self.min_ndim is not None and rank < self.min_ndim:
+            raise ValueError(f"{where}: expected min_ndim={self.min_ndim}, found "
+                             f"ndim={rank}. Full shape received: {tuple(shape)}")
+        if self.max_ndim is not None and rank > self.max_ndim:
+            raise ValueError(f"{where}: expected max_ndim={self.max_ndim}, found "
+                             f"ndim={rank}. Full shape received: {tuple(shape)}")
+        for axis, size in self.axes.items():
+            a = axis if axis >= 0 else rank + axis
+            if size is not None and 0 <= a < rank and shape[a] not in (None, size):
+                raise ValueError(f"{where}: expected axis {axis} of input shape to have value "
+                                 f"{size}, but received input with shape {tuple(shape)}")
+        if self.shape is not None:
+            for a, (want, got) in enumerate(zip(self.shape, shape)):
+                if want is not None and got is not None and want != got:
+                    raise ValueError(f"{where}: expected shape={tuple(self.shape)}, found "
+                                     f"shape={tuple(shape)} (axis {a})")
+
+
+class Layer:
+    """Base of every layer.
+
+    Args:
+        trainable: whether the layer's weights are updated by training. Defaults to True.
+        name: defaults to the snake-cased class name, made unique (`dense`, `dense_1`, ...).
+        dtype: the dtype of weights and computations. Defaults to `floatx()` ("float32").
+        input_shape / input_dim / batch_input_shape: accepted on the first layer of a
+            `Sequential` model, as in Keras (the shape excludes the batch axis).
+
+    >>> import ember
+    >>> class Scale(ember.layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.s = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+    ...     def call(self, x):
+    ...         return x * self.s
+    >>> Scale()(ember.ones((2, 3))).shape
+    (2, 3)
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
+        self._tracking = True
+        self._weights_own = []
+        self._layers = []
+        self._inbound_nodes = []
+        self._activity_losses = []
+        self._added_losses = []
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = False
+        self._trainable = bool(trainable)
+        self.dtype = np.dtype(dtype or config.floatx())
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        shape = kwargs.pop("input_shape", None)
+        if "input_dim" in kwargs:
+            shape = (kwargs.pop("input_dim"),)
+        if "batch_input_shape" in kwargs:
+            shape = tuple(kwargs.pop("batch_input_shape"))[1:]
+        self._input_shape_arg = None if shape is None else tuple(shape)
+        self.activity_regularizer = None
+        if "activity_regularizer" in kwargs:
+            from ember import regularizers  # noqa: PLC0415  (regularizers import layers)
+
+            self.activity_regularizer = regularizers.get(kwargs.pop("activity_regularizer"))
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
+                            f"{sorted(kwargs)}")
+        sig = inspect.signature(self.call).parameters
+        self._call_has_training = "training" in sig
+        self._call_has_mask = "mask" in sig
+
+    # ----------------------------------------------------------------- tracking
+    def __setattr__(self, name, value):
+        if getattr(self, "_tracking", False) and not name.startswith("_"):
+            items = value if isinstance(value, list | tuple) else [value]
+            for item in items:
+                if isinstance(item, Layer) and item is not self and all(
+                        item is not x for x in self._layers):
+                    self._layers.append(item)
+        object.__setattr__(self, name, value)
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._flatten_layers(include_self=False):
+            layer._trainable = bool(value)
+
+    def _flatten_layers(self, include_self=True):
+        seen, out, stack = set(), [], [self] if include_self else list(reversed(self._layers))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._layers))
+        return out
+
+    @property
+    def weights(self):
+        """All weights: trainable first, then non-trainable (Keras' order)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        out, seen = [], set()
+        for layer in self._flatten_layers():
+            if not layer.trainable:
+                continue
+            for w in layer._weights_own:
+                if w.trainable and id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(w) for w in self.trainable_weights}
+        out, seen = [], set()
+        for layer in self._flatten_layers():
+            for w in layer._weights_own:
+                if id(w) not in trainable and id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    @property
+    def variables(self):
+        return self.weights
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
+                   regularizer=None, constraint=None, name=None):
+        """Create a weight (a Variable) owned by this layer.
+
+        Args:
+            shape: the weight's shape. Defaults to () (a scalar).
+            initializer: a name ("glorot_uniform", "zeros", ...), an Initializer or a callable
+                `(shape, dtype) -> array`. Defaults to "glorot_uniform" for float weights.
+            trainable: updated by the optimizer. Defaults to True.
+            regularizer: a name, a Regularizer or a callable whose value is added to the loss.
+            constraint: a callable applied to the weight after each optimizer update.
+        """
+        from ember import initializers, regularizers  # noqa: PLC0415
+
+        shape = () if shape is None else tuple(int(s) for s in shape)
+        dtype = np.dtype(dtype or self.dtype)
+        init = initializers.get(initializer or ("glorot_uniform" if dtype.kind == "f"
+                                                else "zeros"))
+        value = np.asarray(to_array(init(shape, dtype=dtype), dtype))
+        if value.shape != shape:
+            raise ValueError(f"{self.name}: initializer returned shape {value.shape}, "
+                             f"expected {shape}")
+        var = Variable(value, trainable=trainable and dtype.kind == "f",
+                       name=f"{self.name}/{name or 'weight'}", dtype=dtype)
+        var._regularizer = regularizers.get(regularizer) if regularizer is not None else None
+        var._constraint = constraint
+        self._weights_own.append(var)
+        return var
+
+    # ----------------------------------------------------------------- building
+    def build(self, input_shape):
+        """Create the weights for inputs of `input_shape` (batch axis included, maybe None)."""
+        self.built = True
+
+    def _maybe_build(self, shapes):
+        if self.built:
+            return
+        shape = shapes[0] if len(shapes) == 1 else shapes
+        self.build(shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for `input_shape`. By default found by running `call` on zeros."""
+        shapes = input_shape if _is_shape_list(input_shape) else [input_shape]
+        dummies = [Tensor._wrap(np.zeros(tuple(1 if d is None else d for d in s),
+                                         dtype=self.dtype)) for s in shapes]
+        with no_grad(), training_scope(False):
+            out = self.call(dummies[0] if len(dummies) == 1 else dummies)
+        return map_structure(lambda t: (None,) + tuple(t.shape[1:]), out)
+
+    def _check_inputs(self, shapes):
+        specs = self.input_spec
+        if specs is None:
+            return
+        specs = specs if isinstance(specs, list) else [specs]
+        for i, (spec, shape) in enumerate(zip(specs, shapes)):
+            if spec is not None:
+                spec.check(self, shape, i)
+
+    # ----------------------------------------------------------------- calling
+    def __call__(self, inputs, *args, **kwargs):
+        leaves = flatten_structure(inputs)
+        if any(isinstance(t, SymbolicTensor) for t in leaves):
+            return self._symbolic_call(inputs, args, kwargs)
+        if not all(isinstance(t, Tensor) for t in leaves):
+            inputs = map_structure(
+                lambda t: t if isinstance(t, Tensor) or t is None else Tensor(
+                    to_array(t, self.dtype if np.asarray(t).dtype.kind == "f" else None)),
+                inputs)
+            leaves = flatten_structure(inputs)
+        shapes = [t.shape for t in leaves if t is not None]
+        if not self.built:
+            self._check_inputs(shapes)
+            self._maybe_build(shapes)
+        self._check_inputs(shapes)
+        if self._call_has_training:
+            training = kwargs.get("training")
+            if training is None:
+                training = _CALL_CONTEXT["training"]
+            kwargs["training"] = bool(training) if training is not None else False
+        if self._call_has_mask and "mask" not in kwargs:
+            masks = [getattr(t, "_keras_mask", None) for t in leaves]
+            if any(m is not None for m in masks):
+                kwargs["mask"] = masks[0] if len(masks) == 1 else masks
+        outer = _CALL_CONTEXT["depth"] == 0
+        if outer:
+            previous = _CALL_CONTEXT["training"]
+            _CALL_CONTEXT["training"] = kwargs.get("training", previous)
+        _CALL_CONTEXT["depth"] += 1
+        try:
+            self._activity_losses = []
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            _CALL_CONTEXT["depth"] -= 1
+            if outer:
+                _CALL_CONTEXT["training"] = previous
+        if self.activity_regularizer is not None:
+            for t in flatten_structure(outputs):
+                self._activity_losses.append(self.activity_regularizer(t) / t.shape[0])
+        return outputs
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        leaves = [t for t in flatten_structure(inputs) if isinstance(t, SymbolicTensor)]
+        shapes = [t.shape for t in leaves]
+        self._check_inputs(shapes)
+        self._maybe_build(shapes)
+        shape_arg = shapes[0] if not isinstance(inputs, list | tuple) else shapes
+        out_shapes = self.compute_output_shape(shape_arg)
+        if _is_shape(out_shapes):
+            outputs = SymbolicTensor(out_shapes, self._output_dtype(leaves),
+                                     name=self.name)
+        else:
+            outputs = map_structure_shapes(
+                lambda s: SymbolicTensor(s, self._output_dtype(leaves), name=self.name),
+                out_shapes)
+        Node(self, (inputs, *args), dict(kwargs), outputs)
+        return outputs
+
+    def _output_dtype(self, leaves):
+        return self.dtype
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation; the identity by default."""
+        return inputs
+
+    # ----------------------------------------------------------------- losses
+    def add_loss(self, loss):
+        """Add a loss tensor (e.g. a regularization term) to the layer's losses."""
+        self._added_losses.append(loss)
+
+    @property
+    def losses(self):
+        """Regularization losses: weight penalties (recomputed now, in the graph) plus
+        activity penalties and added losses from the last call."""
+        out = []
+        for layer in self._flatten_layers():
+            for w in layer._weights_own:
+                reg = getattr(w, "_regularizer", None)
+                if reg is not None and (w.trainable and layer.trainable):
+                    out.append(reg(w))
+            out.extend(layer._activity_losses)
+            out.extend(layer._added_losses)
+        return out
+
+    # ----------------------------------------------------------------- weights as arrays
+    def count_params(self):
+        """The number of scalars in all weights (the layer must be built)."""
+        if not self.built:
+            raise ValueError(f"You tried to call count_params on layer '{self.name}', but the "
+                             "layer isn't built. Build it first (call it on data or on an Input).")
+        return int(sum(w.size for w in self.weights))
+
+    def get_weights(self):
+        """The weights as a list of ndarrays (copies)."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Set the weights from a list of arrays, in the order of `weights`."""
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(f"Layer '{self.name}' expects {len(own)} weight arrays; received "
+                             f"{len(weights)}")
+        for w, value in zip(own, weights):
+            value = np.asarray(value)
+            if value.shape != w.shape:
+                raise ValueError(f"Layer '{self.name}' weight {w.name} has shape {w.shape}; "
+                                 f"received an array of shape {value.shape}")
+            w.assign(value)
+
+    # ----------------------------------------------------------------- config
+    def get_config(self):
+        """The constructor arguments as JSON-serialisable data."""
+        config_ = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype.name}
+        if self._input_shape_arg is not None:
+            config_["input_shape"] = list(self._input_shape_arg)
+        return config_
+
+    @classmethod
+    def from_config(cls, config_):
+        """Rebuild a layer from `get_config()`."""
+        return cls(**config_)
+
+    # ----------------------------------------------------------------- graph access
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic "
+                                 "input and so has no defined input.")
+        node = self._inbound_nodes[0]
+        return node.inputs[0] if len(node.inputs) == 1 else node.inputs
+
+    @property
+    def output(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic "
+                                 "input and so has no defined output.")
+        return self._inbound_nodes[0].output_structure
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _is_shape(obj):
+    return isinstance(obj, tuple) and all(d is None or isinstance(d, int | np.integer)
+                                          for d in obj)
+
+
+def _is_shape_list(obj):
+    return isinstance(obj, list) and all(_is_shape(s) for s in obj)
+
+
+def map_structure_shapes(fn, obj):
+    """Apply `fn` to every shape tuple of a nested list/dict of shapes."""
+    if _is_shape(obj):
+        return fn(obj)
+    if isinstance(obj, list | tuple):
+        return type(obj)(map_structure_shapes(fn, o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: map_structure_shapes(fn, v) for k, v in obj.items()}
+    raise TypeError(f"compute_output_shape returned {obj!r}, not a shape or a structure of "
+                    "shapes")

@@ -1,0 +1,114 @@
+"""Symbolic tensors and graph nodes: what `keras.Input` and a layer called on it return.
+
+A `SymbolicTensor` has a shape (with `None` for the batch axis and any unknown axis) and a dtype,
+but no values. Calling a layer on symbolic tensors records a `Node` (the layer, its symbolic
+inputs and outputs, the call's keyword arguments); the functional `Model` walks these nodes to
+run the graph on real tensors.
+"""
+
+import numpy as np
+
+
+class SymbolicTensor:
+    """A placeholder for a batch of data flowing through a functional model.
+
+    >>> import ember
+    >>> x = ember.layers.Input(shape=(784,))
+    >>> x.shape
+    (None, 784)
+    """
+
+    __array_ufunc__ = None
+
+    def __init__(self, shape, dtype="float32", name=None, history=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+        self.name = name
+        self._history = history  # (layer, node_index, tensor_index) that produced it
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
+
+
+def flatten_structure(obj):
+    """The leaves of a nested list/tuple/dict, in a deterministic order."""
+    if isinstance(obj, list | tuple):
+        out = []
+        for item in obj:
+            out.extend(flatten_structure(item))
+        return out
+    if isinstance(obj, dict):
+        out = []
+        for key in obj:
+            out.extend(flatten_structure(obj[key]))
+        return out
+    return [obj]
+
+
+def pack_like(structure, leaves):
+    """Rebuild `structure` with the values of `leaves` (inverse of `flatten_structure`)."""
+    it = iter(leaves)
+
+    def rebuild(obj):
+        if isinstance(obj, list):
+            return [rebuild(o) for o in obj]
+        if isinstance(obj, tuple):
+            return tuple(rebuild(o) for o in obj)
+        if isinstance(obj, dict):
+            return {k: rebuild(v) for k, v in obj.items()}
+        return next(it)
+
+    return rebuild(structure)
+
+
+def map_structure(fn, obj):
+    """Apply `fn` to every leaf of a nested list/tuple/dict."""
+    return pack_like(obj, [fn(x) for x in flatten_structure(obj)])
+
+
+class Node:
+    """One call of a layer inside a functional graph.
+
+    Attributes:
+        layer: the layer called.
+        args, kwargs: the call's arguments with symbolic tensors in place (any nesting).
+        inputs: the symbolic tensors among the arguments, flattened.
+        outputs: the symbolic tensors the call returned, flattened.
+        output_structure: the structure of the call's return value.
+    """
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer = layer
+        self.args = args
+        self.kwargs = kwargs
+        self.inputs = [t for t in flatten_structure((args, kwargs))
+                       if isinstance(t, SymbolicTensor)]
+        self.output_structure = outputs
+        self.outputs = flatten_structure(outputs)
+        self.index = len(layer._inbound_nodes)
+        layer._inbound_nodes.append(self)
+        for i, t in enumerate(self.outputs):
+            t._history = (layer, self.index, i)
+
+    @property
+    def parent_nodes(self):
+        """The nodes that produced this node's inputs."""
+        out = []
+        for t in self.inputs:
+            if t._history is not None:
+                layer, node_index, _ = t._history
+                out.append(layer._inbound_nodes[node_index])
+        return out
+
+    def __repr__(self):
+        return f"<Node {self.layer.name}#{self.index}>"
