@@ -1,6 +1,8 @@
-"""Utilities: gradient checking and seeding."""
+"""Utilities: gradient checking, seeding, label encoding."""
 
 from ember.utils.gradcheck import GradcheckError, gradcheck
+from ember.utils.numerical import normalize, to_categorical
 from ember.utils.random import get_generator, set_random_seed
 
-__all__ = ["GradcheckError", "get_generator", "gradcheck", "set_random_seed"]
+__all__ = ["GradcheckError", "get_generator", "gradcheck", "normalize", "set_random_seed",
+           "to_categorical"]
