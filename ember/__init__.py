@@ -38,6 +38,7 @@ from ember.tensor import Tensor, Variable, constant, tensor
 __all__ = [
     "GradientTape", "Tensor", "Variable", "abs", "arange", "concat", "config", "constant",
     "enable_grad", "exp", "eye", "full", "full_like", "grad", "is_grad_enabled", "log",
-    "matmul", "maximum", "mean", "minimum", "no_grad", "ones", "ones_like", "ops", "random",
+    "matmul", "maximum", "mean", "minimum", "no_grad", "ones", "ones_like", "ops", "optimizers",
+    "random",
     "reshape", "sqrt", "stack", "sum", "tensor", "utils", "where", "zeros", "zeros_like",
 ]
