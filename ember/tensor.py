@@ -356,7 +356,7 @@ class Variable(Tensor):
     array([2., 3.], dtype=float32)
     """
 
-    __slots__ = ("trainable",)
+    __slots__ = ("trainable", "_regularizer", "_constraint")  # set by Layer.add_weight
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None):
         if dtype is None and not isinstance(initial_value, np.ndarray | np.generic | Tensor):

@@ -12,8 +12,9 @@ from ember.tensor import Tensor, to_array
 
 def _coerce(value, like):
     """A non-Tensor operand: Python scalars stay weak (keep the tensor's dtype); arrays of a
-    float or integer kind are cast to a float tensor's dtype so float32 stays float32."""
-    if isinstance(value, int | float | bool):
+    float or integer kind are cast to a float tensor's dtype so float32 stays float32. NumPy
+    scalars (np.float64 subclasses float) are not weak in NumPy 2, so they take the array path."""
+    if isinstance(value, int | float | bool) and not isinstance(value, np.generic):
         return value
     arr = np.asarray(value)
     if like.data.dtype.kind == "f" and arr.dtype.kind in "biuf" and arr.dtype != like.dtype:
@@ -131,7 +132,8 @@ class Pow(_Binary):
         if self.needs_input_grad[1]:
             zero = (x == 0) & (p >= 0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                logx = np.log(np.where(zero, 1, x))
+                # astype: a Python-scalar base (2.0 ** t) would make log(x) float64
+                logx = np.log(np.where(zero, 1, x)).astype(gz.dtype, copy=False)
             gp = unbroadcast(gz * z * logx, self.ys)
         return gx, gp
 
@@ -270,7 +272,11 @@ class Where(Function):
     def forward(self, cond, x, y):
         self.save_for_backward(cond)
         self.xs, self.ys = np.shape(x), np.shape(y)
-        return np.where(cond, x, y)
+        try:
+            return np.where(cond, x, y)
+        except ValueError:
+            raise ValueError(f"where: condition, x and y could not be broadcast together: "
+                             f"shapes {np.shape(cond)}, {self.xs} and {self.ys}") from None
 
     def backward(self, gz):
         (cond,) = self.saved
@@ -371,7 +377,11 @@ def clip(x, min_value=None, max_value=None):
     """
     if min_value is None and max_value is None:
         raise ValueError("clip: at least one of min_value and max_value must be given")
-    return Clip.apply(x, min_value, max_value)
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    # NumPy bounds (np.float64 scalars, float64 arrays) take x's dtype: float32 stays float32
+    lo, hi = (b if b is None or isinstance(b, Tensor) else _coerce(b, x)
+              for b in (min_value, max_value))
+    return Clip.apply(x, lo, hi)
 
 
 def where(condition, x, y):
@@ -386,10 +396,14 @@ def where(condition, x, y):
 
 
 def cast(x, dtype):
-    """Convert to `dtype`; the gradient flows back between float dtypes."""
+    """Convert to `dtype`; the gradient flows back between float dtypes. Integer and bool
+    results are not differentiated (they never require grad)."""
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return Cast.apply(x, np.dtype(dtype))
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        return Tensor._wrap(x.data.astype(dtype))
+    return Cast.apply(x, dtype)
 
 
 def _compare(fn, x, y):

@@ -33,10 +33,10 @@ class MatMul(Function):
         x2 = x[None, :] if x.ndim == 1 else x
         w2 = w[:, None] if w.ndim == 1 else w
         g = gz
+        if w.ndim == 1:  # column axis first: for vector @ vector gz is 0-d
+            g = np.expand_dims(g, -1)
         if x.ndim == 1:
             g = np.expand_dims(g, -2)
-        if w.ndim == 1:
-            g = np.expand_dims(g, -1)
         gx = gw = None
         if self.needs_input_grad[0]:
             gx = unbroadcast(np.matmul(g, np.swapaxes(w2, -1, -2)), x2.shape).reshape(x.shape)

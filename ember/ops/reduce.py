@@ -4,6 +4,8 @@ The backward of a reduction expands the output gradient back over the reduced ax
 Ties in `max`/`min` share the gradient equally (as TensorFlow and `torch.amax` do).
 """
 
+import builtins
+
 import numpy as np
 
 from ember.autograd import Function
@@ -18,9 +20,11 @@ def normalize_axes(axis, ndim, op="reduce"):
     out = []
     for a in axes:
         a = int(a)
-        if not -ndim <= a < max(ndim, 1):
+        # builtins.max: this module's own `max` is the reduction op
+        if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"{op}: axis {a} is out of range for a tensor of rank {ndim}")
-        out.append(a % ndim if ndim else 0)
+        if ndim:  # axis 0 of a 0-d tensor reduces nothing (as PyTorch)
+            out.append(a % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis}")
     return tuple(sorted(out))

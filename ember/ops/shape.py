@@ -35,7 +35,8 @@ class Transpose(Function):
     """y = x with axes permuted;  gx = gy with the inverse permutation."""
 
     def forward(self, x, axes):
-        if axes is not None and sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+        if axes is not None and (any(not -x.ndim <= a < x.ndim for a in axes)
+                                 or sorted(a % x.ndim for a in axes) != list(range(x.ndim))):
             raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the "
                              f"{x.ndim} axes of a tensor of shape {x.shape}")
         self.axes = axes
@@ -160,7 +161,11 @@ class Repeat(Function):
         self.shape = x.shape
         self.axis = axis
         self.repeats = repeats
-        return np.repeat(x, repeats, axis=axis)
+        try:
+            return np.repeat(x, repeats, axis=axis)
+        except ValueError:
+            raise ValueError(f"repeat: cannot repeat a tensor of shape {x.shape} by repeats "
+                             f"{repeats} along axis {axis}") from None
 
     def backward(self, gy):
         axis = self.axis
@@ -186,6 +191,9 @@ class Tile(Function):
         self.xshape = (1,) * (d - x.ndim) + x.shape
         self.reps = (1,) * (d - len(reps)) + reps
         self.shape = x.shape
+        if any(r < 0 for r in reps):
+            raise ValueError(f"tile: reps must be >= 0; received {reps} for a tensor of shape "
+                             f"{x.shape}")
         return np.tile(x, reps)
 
     def backward(self, gy):
@@ -214,6 +222,10 @@ def permute(x, axes):
 def swapaxes(x, axis1, axis2):
     """Exchange two axes."""
     x = _as_tensor(x)
+    for a in (axis1, axis2):
+        if not -x.ndim <= a < x.ndim:
+            raise ValueError(f"swapaxes: axis {a} is out of range for a tensor of shape "
+                             f"{x.shape}")
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, axes)
@@ -233,7 +245,12 @@ def squeeze(x, axis=None):
 def expand_dims(x, axis):
     """Insert an axis of length 1 at `axis`."""
     x = _as_tensor(x)
-    return reshape(x, np.expand_dims(np.empty(x.shape, dtype=np.bool_), axis).shape)
+    try:
+        shape = np.expand_dims(np.empty(x.shape, dtype=np.bool_), axis).shape
+    except ValueError:  # numpy's AxisError
+        raise ValueError(f"expand_dims: axis {axis} is out of range for a tensor of shape "
+                         f"{x.shape}") from None
+    return reshape(x, shape)
 
 
 def broadcast_to(x, shape):
