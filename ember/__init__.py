@@ -37,8 +37,8 @@ from ember.tensor import Tensor, Variable, constant, tensor
 
 __all__ = [
     "GradientTape", "Tensor", "Variable", "abs", "arange", "concat", "config", "constant",
-    "enable_grad", "exp", "eye", "full", "full_like", "grad", "is_grad_enabled", "log", "losses", "metrics",
-    "matmul", "maximum", "mean", "minimum", "no_grad", "ones", "ones_like", "ops", "optimizers",
-    "random",
-    "reshape", "sqrt", "stack", "sum", "tensor", "utils", "where", "zeros", "zeros_like",
+    "enable_grad", "exp", "eye", "full", "full_like", "grad", "is_grad_enabled", "log",
+    "losses", "matmul", "maximum", "mean", "metrics", "minimum", "no_grad", "ones",
+    "ones_like", "ops", "optimizers", "random", "reshape", "sqrt", "stack", "sum", "tensor",
+    "utils", "where", "zeros", "zeros_like",
 ]
