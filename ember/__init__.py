@@ -11,13 +11,23 @@ array([ 2., -4.], dtype=float32)
 __version__ = "0.1.0"
 
 from ember import (
+    activations,
     config,
-    ops,  # noqa: E402,I001  (after Tensor: ops import it)
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    ops,
+    optimizers,
     random,
+    regularizers,
+    testing,
     utils,
 )
 from ember.autograd import GradientTape, enable_grad, grad, is_grad_enabled, no_grad
 from ember.creation import arange, eye, full, full_like, ones, ones_like, zeros, zeros_like
+from ember.layers import Input
 from ember.ops import (
     abs,
     concat,
@@ -36,9 +46,10 @@ from ember.ops import (
 from ember.tensor import Tensor, Variable, constant, tensor
 
 __all__ = [
-    "GradientTape", "Tensor", "Variable", "abs", "arange", "concat", "config", "constant",
-    "enable_grad", "exp", "eye", "full", "full_like", "grad", "is_grad_enabled", "log",
-    "losses", "matmul", "maximum", "mean", "metrics", "minimum", "no_grad", "ones",
-    "ones_like", "ops", "optimizers", "random", "reshape", "sqrt", "stack", "sum", "tensor",
-    "utils", "where", "zeros", "zeros_like",
+    "GradientTape", "Input", "Tensor", "Variable", "abs", "activations", "arange", "concat",
+    "config", "constant", "constraints", "enable_grad", "exp", "eye", "full", "full_like", "grad",
+    "initializers", "is_grad_enabled", "layers", "log", "losses", "matmul", "maximum", "mean",
+    "metrics", "minimum", "no_grad", "ones", "ones_like", "ops", "optimizers", "random",
+    "regularizers", "reshape", "sqrt", "stack", "sum", "tensor", "testing", "utils", "where",
+    "zeros", "zeros_like",
 ]

@@ -5,6 +5,7 @@ one (a coverage test fails otherwise).
 """
 
 from ember.ops.activations import elu, leaky_relu, relu, sigmoid, softplus, step, tanh
+from ember.ops.dropout import dropout
 from ember.ops.elementwise import (
     abs,
     add,
@@ -38,6 +39,7 @@ from ember.ops.nn import (
     softmax_cross_entropy,
     sparse_softmax_cross_entropy,
 )
+from ember.ops.normalization import batch_norm_train, layer_norm
 from ember.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from ember.ops.shape import (
     broadcast_to,
@@ -68,6 +70,7 @@ DIFFERENTIABLE = (
     "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "step",
     "softmax", "log_softmax",
     "sparse_softmax_cross_entropy", "softmax_cross_entropy", "sigmoid_binary_cross_entropy",
+    "dropout", "batch_norm_train", "layer_norm",
 )
 # Ops whose result is not differentiated (bool or index results).
 NON_DIFFERENTIABLE = (
