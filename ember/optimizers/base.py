@@ -27,7 +27,7 @@ from ember.optimizers._checks import (
 )
 from ember.optimizers.schedules import LearningRateSchedule
 from ember.optimizers.state import StateMixin
-from ember.tensor import Tensor, Variable
+from ember.tensor import Tensor, Variable, to_array
 
 
 class Optimizer(StateMixin):
@@ -342,6 +342,9 @@ class Optimizer(StateMixin):
             factor = self.get_lr_multiplier(v)
             if factor != 0.0:
                 self.update_step(g, v, lr * factor)
+            constraint = getattr(v, "_constraint", None)
+            if constraint is not None:  # Keras applies weight constraints after each update
+                v.data[...] = to_array(constraint(v), v.dtype)
 
     def _update_moving_average(self):
         momentum = self.ema_momentum if int(self._iterations.data) != 0 else 0.0

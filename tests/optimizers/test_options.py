@@ -246,3 +246,16 @@ def test_float16_variable_keeps_its_dtype():
     opt = Adam(learning_rate=0.1)
     opt.apply_gradients([(np.ones(3, dtype=np.float32), w)])
     assert w.dtype == np.float16 and opt.get_state()["momentum/0"].dtype == np.float16
+
+
+def test_weight_constraints_are_applied_after_each_update():
+    import ember
+
+    layer = ember.layers.Dense(3, kernel_constraint=ember.constraints.NonNeg())
+    layer.build((None, 2))
+    opt = ember.optimizers.SGD(learning_rate=1.0)
+    kernel = layer.kernel
+    grads = [np.ones(w.shape, dtype=np.float32) * 5 for w in layer.trainable_weights]
+    opt.apply(grads, layer.trainable_weights)
+    assert (kernel.numpy() >= 0).all()
+    assert (kernel.numpy() == 0).all()  # every weight was pushed below 0, then clipped
