@@ -1,5 +1,29 @@
 """Keras-named layers."""
 
+from ember.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from ember.layers.base import InputSpec, Layer, clear_session, training_scope
+from ember.layers.core import Activation, Dense, Identity
 from ember.layers.input_layer import Input, InputLayer
+from ember.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from ember.layers.node import Node, SymbolicTensor
+from ember.layers.normalization import BatchNormalization, LayerNormalization
+from ember.layers.registry import deserialize, serialize
+from ember.layers.regularization import Dropout
+from ember.layers.reshaping import Flatten, Permute, RepeatVector, Reshape

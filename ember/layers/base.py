@@ -14,11 +14,26 @@ import numpy as np
 
 from ember import config
 from ember.autograd import no_grad
-from ember.layers.node import Node, SymbolicTensor, flatten_structure, map_structure
+from ember.layers.input_spec import InputSpec  # noqa: F401  (re-exported)
+from ember.layers.node import (
+    Node,
+    SymbolicTensor,
+    flatten_structure,
+    is_shape,
+    is_shape_data,
+    is_shape_list,
+    map_structure,
+    map_structure_shapes,
+    shape_data,
+    shape_tuple,
+)
 from ember.tensor import Tensor, Variable, to_array
 
 _NAME_COUNTS = {}
 _CALL_CONTEXT = {"training": None, "depth": 0}
+# Layers holding losses added during the current outermost call (`add_loss` inside `call`,
+# activity regularizers); they are cleared when the next outermost call starts (as Keras).
+_CALL_LOSS_LAYERS = []
 
 
 def to_snake_case(name):
@@ -48,50 +63,6 @@ def training_scope(training):
         yield
     finally:
         _CALL_CONTEXT["training"] = previous
-
-
-class InputSpec:
-    """What a layer accepts: rank (`ndim`, `min_ndim`, `max_ndim`), fixed axes, dtype.
-
-    Args:
-        ndim, min_ndim, max_ndim: constraints on the rank, batch axis included.
-        axes: dict mapping an axis (may be negative) to its required size.
-        dtype: required dtype kind or name.
-    """
-
-    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
-                 axes=None, name=None):
-        self.dtype = dtype
-        self.shape = shape
-        self.ndim = len(shape) if shape is not None else ndim
-        self.max_ndim = max_ndim
-        self.min_ndim = min_ndim
-        self.axes = dict(axes or {})
-        self.name = name
-
-    def check(self, layer, shape, index=0):
-        """Raise a Keras-style error naming the layer when `shape` does not fit."""
-        where = f"Input {index} of layer '{layer.name}' is incompatible with the layer"
-        rank = len(shape)
-        if self.ndim is not None and rank != self.ndim:
-            raise ValueError(f"{where}: expected ndim={self.ndim}, found ndim={rank}. "
-                             f"Full shape received: {tuple(shape)}")
-        if self.min_ndim is not None and rank < self.min_ndim:
-            raise ValueError(f"{where}: expected min_ndim={self.min_ndim}, found "
-                             f"ndim={rank}. Full shape received: {tuple(shape)}")
-        if self.max_ndim is not None and rank > self.max_ndim:
-            raise ValueError(f"{where}: expected max_ndim={self.max_ndim}, found "
-                             f"ndim={rank}. Full shape received: {tuple(shape)}")
-        for axis, size in self.axes.items():
-            a = axis if axis >= 0 else rank + axis
-            if size is not None and 0 <= a < rank and shape[a] not in (None, size):
-                raise ValueError(f"{where}: expected axis {axis} of input shape to have value "
-                                 f"{size}, but received input with shape {tuple(shape)}")
-        if self.shape is not None:
-            for a, (want, got) in enumerate(zip(self.shape, shape)):
-                if want is not None and got is not None and want != got:
-                    raise ValueError(f"{where}: expected shape={tuple(self.shape)}, found "
-                                     f"shape={tuple(shape)} (axis {a})")
 
 
 class Layer:
@@ -256,16 +227,37 @@ class Layer:
         if self.built:
             return
         shape = shapes[0] if len(shapes) == 1 else shapes
+        self._build_input_shape = shape_data(shape)
         self.build(shape)
         self.built = True
 
+    def get_build_config(self):
+        """`{"input_shape": ...}` recorded at the first build (None if never built on data)."""
+        shape = getattr(self, "_build_input_shape", None)
+        return None if shape is None else {"input_shape": shape}
+
+    def build_from_config(self, config):
+        """Build from `get_build_config()` (used when a model is loaded from a file)."""
+        shape = (config or {}).get("input_shape")
+        if shape is not None and not self.built:
+            self._maybe_build([shape_tuple(shape)] if is_shape_data(shape)
+                              else [shape_tuple(s) for s in shape])
+
     def compute_output_shape(self, input_shape):
         """The output shape for `input_shape`. By default found by running `call` on zeros."""
-        shapes = input_shape if _is_shape_list(input_shape) else [input_shape]
+        shapes = input_shape if is_shape_list(input_shape) else [input_shape]
         dummies = [Tensor._wrap(np.zeros(tuple(1 if d is None else d for d in s),
                                          dtype=self.dtype)) for s in shapes]
-        with no_grad(), training_scope(False):
-            out = self.call(dummies[0] if len(dummies) == 1 else dummies)
+        pending = len(_CALL_LOSS_LAYERS)
+        _CALL_CONTEXT["depth"] += 1  # a trial run: losses it adds are dropped below
+        try:
+            with no_grad(), training_scope(False):
+                out = self.call(dummies[0] if len(dummies) == 1 else dummies)
+        finally:
+            _CALL_CONTEXT["depth"] -= 1
+            for layer in _CALL_LOSS_LAYERS[pending:]:
+                layer._activity_losses, layer._added_losses = [], []
+            del _CALL_LOSS_LAYERS[pending:]
         return map_structure(lambda t: (None,) + tuple(t.shape[1:]), out)
 
     def _check_inputs(self, shapes):
@@ -293,30 +285,33 @@ class Layer:
             self._check_inputs(shapes)
             self._maybe_build(shapes)
         self._check_inputs(shapes)
+        # The training flag: explicit argument, else the enclosing call's, else False. It is
+        # the context of everything this call runs (sublayers called without the argument);
+        # a layer whose `call` takes no `training` still passes an explicit one down.
+        training = kwargs.get("training") if self._call_has_training else kwargs.pop(
+            "training", None)
+        if training is None:
+            training = _CALL_CONTEXT["training"]
         if self._call_has_training:
-            training = kwargs.get("training")
-            if training is None:
-                training = _CALL_CONTEXT["training"]
             kwargs["training"] = bool(training) if training is not None else False
         if self._call_has_mask and "mask" not in kwargs:
             masks = [getattr(t, "_keras_mask", None) for t in leaves]
             if any(m is not None for m in masks):
                 kwargs["mask"] = masks[0] if len(masks) == 1 else masks
-        outer = _CALL_CONTEXT["depth"] == 0
-        if outer:
-            previous = _CALL_CONTEXT["training"]
-            _CALL_CONTEXT["training"] = kwargs.get("training", previous)
+        if _CALL_CONTEXT["depth"] == 0 and _CALL_LOSS_LAYERS:
+            _clear_call_losses()
+        previous = _CALL_CONTEXT["training"]
+        _CALL_CONTEXT["training"] = training
         _CALL_CONTEXT["depth"] += 1
         try:
-            self._activity_losses = []
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             _CALL_CONTEXT["depth"] -= 1
-            if outer:
-                _CALL_CONTEXT["training"] = previous
+            _CALL_CONTEXT["training"] = previous
         if self.activity_regularizer is not None:
             for t in flatten_structure(outputs):
                 self._activity_losses.append(self.activity_regularizer(t) / t.shape[0])
+            _CALL_LOSS_LAYERS.append(self)
         return outputs
 
     def _symbolic_call(self, inputs, args, kwargs):
@@ -326,7 +321,7 @@ class Layer:
         self._maybe_build(shapes)
         shape_arg = shapes[0] if not isinstance(inputs, list | tuple) else shapes
         out_shapes = self.compute_output_shape(shape_arg)
-        if _is_shape(out_shapes):
+        if is_shape(out_shapes):
             outputs = SymbolicTensor(out_shapes, self._output_dtype(leaves),
                                      name=self.name)
         else:
@@ -345,8 +340,14 @@ class Layer:
 
     # ----------------------------------------------------------------- losses
     def add_loss(self, loss):
-        """Add a loss tensor (e.g. a regularization term) to the layer's losses."""
+        """Add a loss tensor (e.g. a regularization term) to the layer's losses.
+
+        Called inside `call`, the loss belongs to that forward pass: it is dropped when the
+        next outermost call starts, so `model.losses` holds the current step's terms only.
+        """
         self._added_losses.append(loss)
+        if _CALL_CONTEXT["depth"] > 0:
+            _CALL_LOSS_LAYERS.append(self)
 
     @property
     def losses(self):
@@ -420,22 +421,8 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def _is_shape(obj):
-    return isinstance(obj, tuple) and all(d is None or isinstance(d, int | np.integer)
-                                          for d in obj)
-
-
-def _is_shape_list(obj):
-    return isinstance(obj, list) and all(_is_shape(s) for s in obj)
-
-
-def map_structure_shapes(fn, obj):
-    """Apply `fn` to every shape tuple of a nested list/dict of shapes."""
-    if _is_shape(obj):
-        return fn(obj)
-    if isinstance(obj, list | tuple):
-        return type(obj)(map_structure_shapes(fn, o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: map_structure_shapes(fn, v) for k, v in obj.items()}
-    raise TypeError(f"compute_output_shape returned {obj!r}, not a shape or a structure of "
-                    "shapes")
+def _clear_call_losses():
+    for layer in _CALL_LOSS_LAYERS:
+        layer._activity_losses = []
+        layer._added_losses = []
+    _CALL_LOSS_LAYERS.clear()

@@ -112,3 +112,41 @@ class Node:
 
     def __repr__(self):
         return f"<Node {self.layer.name}#{self.index}>"
+
+
+def shape_data(shape):
+    """A shape (or list of shapes) as JSON-ready lists."""
+    if is_shape(shape):
+        return [None if d is None else int(d) for d in shape]
+    if isinstance(shape, list | tuple):
+        return [shape_data(s) for s in shape]
+    return None
+
+
+def is_shape_data(obj):
+    return isinstance(obj, list | tuple) and all(d is None or isinstance(d, int) for d in obj)
+
+
+def shape_tuple(obj):
+    return tuple(None if d is None else int(d) for d in obj)
+
+
+def is_shape(obj):
+    return isinstance(obj, tuple) and all(d is None or isinstance(d, int | np.integer)
+                                          for d in obj)
+
+
+def is_shape_list(obj):
+    return isinstance(obj, list) and all(is_shape(s) for s in obj)
+
+
+def map_structure_shapes(fn, obj):
+    """Apply `fn` to every shape tuple of a nested list/dict of shapes."""
+    if is_shape(obj):
+        return fn(obj)
+    if isinstance(obj, list | tuple):
+        return type(obj)(map_structure_shapes(fn, o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: map_structure_shapes(fn, v) for k, v in obj.items()}
+    raise TypeError(f"compute_output_shape returned {obj!r}, not a shape or a structure of "
+                    "shapes")
