@@ -12,22 +12,27 @@ __version__ = "0.1.0"
 
 from ember import (
     activations,
+    callbacks,
     config,
     constraints,
+    datasets,
     initializers,
     layers,
     losses,
     metrics,
+    models,
     ops,
     optimizers,
     random,
     regularizers,
+    saving,
     testing,
     utils,
 )
 from ember.autograd import GradientTape, enable_grad, grad, is_grad_enabled, no_grad
 from ember.creation import arange, eye, full, full_like, ones, ones_like, zeros, zeros_like
 from ember.layers import Input
+from ember.models import Model, Sequential
 from ember.ops import (
     abs,
     concat,
@@ -46,10 +51,10 @@ from ember.ops import (
 from ember.tensor import Tensor, Variable, constant, tensor
 
 __all__ = [
-    "GradientTape", "Input", "Tensor", "Variable", "abs", "activations", "arange", "concat",
-    "config", "constant", "constraints", "enable_grad", "exp", "eye", "full", "full_like", "grad",
-    "initializers", "is_grad_enabled", "layers", "log", "losses", "matmul", "maximum", "mean",
-    "metrics", "minimum", "no_grad", "ones", "ones_like", "ops", "optimizers", "random",
-    "regularizers", "reshape", "sqrt", "stack", "sum", "tensor", "testing", "utils", "where",
-    "zeros", "zeros_like",
+    "GradientTape", "Input", "Model", "Sequential", "Tensor", "Variable", "abs", "activations",
+    "arange", "callbacks", "concat", "config", "constant", "constraints", "datasets",
+    "enable_grad", "exp", "eye", "full", "full_like", "grad", "initializers", "is_grad_enabled",
+    "layers", "log", "losses", "matmul", "maximum", "mean", "metrics", "minimum", "models",
+    "no_grad", "ones", "ones_like", "ops", "optimizers", "random", "regularizers", "reshape",
+    "saving", "sqrt", "stack", "sum", "tensor", "testing", "utils", "where", "zeros", "zeros_like",
 ]

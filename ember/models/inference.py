@@ -1,0 +1,178 @@
+"""Evaluation and prediction: Keras 3's `evaluate`, `predict`, their steps and `*_on_batch`.
+
+Both run batch by batch under `ember.no_grad()` (no graph is recorded) with `training=False`;
+`predict` returns NumPy arrays in the structure of the model's outputs.
+"""
+
+import numpy as np
+
+from ember.autograd import no_grad
+from ember.callbacks.base import CallbackList
+from ember.layers.node import flatten_structure, pack_like
+from ember.models import data_adapter as da
+from ember.models.allocator import keep_freed_memory
+from ember.models.data_adapter import check_batch_size, check_count, check_verbose
+from ember.tensor import Tensor
+
+
+def pythonify_logs(logs):
+    """Logs as plain Python floats (Tensors, 0-d and one-element arrays converted)."""
+    out = {}
+    for key, value in (logs or {}).items():
+        if isinstance(value, Tensor):
+            value = value.data
+        if isinstance(value, np.ndarray | np.generic) and value.size == 1:
+            value = float(value.reshape(()))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        out[key] = value
+    return out
+
+
+def batch_size_of(x):
+    leaves = flatten_structure(x)
+    return int(leaves[0].shape[0]) if leaves and hasattr(leaves[0], "shape") else 1
+
+
+def to_numpy(value):
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+class Inference:
+    """The evaluation and prediction half of `Model`."""
+
+    def test_step(self, data):
+        """Loss and metrics on one batch, without updating the weights; returns the logs."""
+        x, y, sample_weight = da.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                 training=False)
+        self._loss_tracker.update_state(float(loss.data), batch_size_of(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """The model's outputs on one batch (`training=False`)."""
+        x, _, _ = da.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def _run_test(self, data, batch_size, steps, callbacks):
+        self.reset_metrics()
+        callbacks.on_test_begin()
+        logs = {}
+        with no_grad():
+            for step, batch in data.batches(batch_size, steps=steps):
+                callbacks.on_test_batch_begin(step)
+                logs = pythonify_logs(self.test_step(batch))
+                callbacks.on_test_batch_end(step, logs)
+        callbacks.on_test_end(logs)
+        return logs
+
+    def _flatten_metrics_in_order(self, logs):
+        names = [m.name for m in self.metrics]
+        results = [logs[n] for n in names if n in logs]
+        results += [logs[k] for k in sorted(logs) if k not in names]
+        return results[0] if len(results) == 1 else results
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, validate_inputs=False):
+        """The loss and metrics over the data, batch by batch (Keras 3).
+
+        Args:
+            x, y, sample_weight: as in `fit`.
+            batch_size: defaults to 32.
+            verbose: "auto" (= 1), 0, 1 or 2.
+            steps: evaluate only this many batches.
+            callbacks: Callbacks receiving the `on_test_*` hooks.
+            return_dict: return `{name: value}` instead of a list.
+            validate_inputs: check for NaN/Inf first (ember's extra). Defaults to False.
+
+        Returns:
+            The loss (a float) if it is the only value, else `[loss, *metrics]` in compile
+            order, or a dict with `return_dict=True`.
+
+        >>> import numpy as np, ember
+        >>> model = ember.models.Sequential([ember.layers.Input(shape=(1,)),
+        ...     ember.layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros")])
+        >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        >>> model.evaluate(np.ones((4, 1)), np.zeros((4, 1)), verbose=0)
+        [1.0, 1.0]
+        """
+        where = "evaluate"
+        self._assert_compile_called(where)
+        keep_freed_memory()
+        batch_size = check_batch_size(batch_size, where)
+        verbose = check_verbose(verbose, where)
+        steps = check_count(steps, "steps", where, none=True)
+        data = da.ArrayData(x, y, sample_weight, where, validate_inputs)
+        n = data.num_batches(batch_size) if steps is None else min(steps, data.num_batches(
+            batch_size))
+        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                 verbose=verbose, epochs=1, steps=n)
+        logs = self._run_test(data, batch_size, steps, callbacks)
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs on `x` as NumPy arrays, computed batch by batch without a graph.
+
+        Args:
+            x: an array, or a list/dict of arrays for several inputs.
+            batch_size: defaults to 32.
+            verbose: "auto" (= 1), 0, 1 or 2.
+            steps: predict only this many batches.
+            callbacks: Callbacks receiving the `on_predict_*` hooks.
+
+        Returns:
+            An array of shape `(num_samples, ...)`, or a list/dict of them for several
+            outputs. For a few samples, `model(x)` is faster.
+
+        >>> import numpy as np, ember
+        >>> model = ember.models.Sequential([ember.layers.Input(shape=(3,)),
+        ...                                  ember.layers.Dense(2)])
+        >>> model.predict(np.zeros((70, 3)), batch_size=32, verbose=0).shape
+        (70, 2)
+        """
+        where = "predict"
+        keep_freed_memory()
+        batch_size = check_batch_size(batch_size, where)
+        verbose = check_verbose(verbose, where)
+        steps = check_count(steps, "steps", where, none=True)
+        data = da.ArrayData(x, None, None, where)
+        n = data.num_batches(batch_size) if steps is None else min(steps, data.num_batches(
+            batch_size))
+        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                 verbose=verbose, epochs=1, steps=n)
+        callbacks.on_predict_begin()
+        structure, chunks = None, []
+        with no_grad():
+            for step, batch in data.batches(batch_size, steps=steps):
+                callbacks.on_predict_batch_begin(step)
+                outputs = self.predict_step(batch)
+                if structure is None:
+                    structure = outputs
+                chunks.append([to_numpy(o) for o in flatten_structure(outputs)])
+                callbacks.on_predict_batch_end(step, {"outputs": outputs})
+        callbacks.on_predict_end()
+        leaves = [np.concatenate(parts) for parts in zip(*chunks)]
+        return pack_like(structure, leaves) if isinstance(structure, list | tuple | dict) \
+            else leaves[0]
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """`test_step` on one batch. Returns as `evaluate`. As in Keras 3, the metrics keep
+        accumulating across calls: call `reset_metrics()` first for this batch's values."""
+        self._assert_compile_called("test_on_batch")
+        keep_freed_memory()
+        data = da.ArrayData(x, y, sample_weight, where="test_on_batch")
+        with no_grad():
+            logs = pythonify_logs(self.test_step(da.pack_x_y_sample_weight(
+                *data._take(slice(None)))))
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def predict_on_batch(self, x):
+        """The outputs on one batch, as NumPy arrays."""
+        keep_freed_memory()
+        data = da.ArrayData(x, None, None, where="predict_on_batch")
+        with no_grad():
+            outputs = self.predict_step(data.x)
+        leaves = [to_numpy(o) for o in flatten_structure(outputs)]
+        return pack_like(outputs, leaves) if isinstance(outputs, list | tuple | dict) \
+            else leaves[0]
