@@ -26,9 +26,11 @@ lambda; then one `Entry(...)` in `TABLE`. A differentiable door that lives in an
 submodule without being in `ember.ops.__all__` names that module with `module=`.
 """
 
+import importlib.util
 import warnings
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -1046,6 +1048,35 @@ TABLE = (
                                   ("greater", "greater", "gt"),
                                   ("greater_equal", "greater_equal", "ge")]],
 )
+
+
+
+def _extension_entries(relpath, builder):
+    """Entries built by a file of another test folder (conv and recurrent ops), loaded by path
+    as the table itself is (the test folders are not packages)."""
+    path = Path(__file__).resolve().parents[1] / relpath
+    spec = importlib.util.spec_from_file_location(f"ember_op_table_{path.parent.name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return tuple(_with_empty_batch(e) for e in getattr(module, builder)(Entry, Sample))
+
+
+def _with_empty_batch(entry):
+    """Add a size-0 batch sample (the first sample's inputs with no rows) unless one exists:
+    batched image and sequence ops must map an empty batch to an empty batch."""
+    if any(isinstance(v, np.ndarray) and v.ndim and v.shape[0] == 0
+           for s in entry.samples for v in s.inputs):
+        return entry
+    first = entry.samples[-1] if entry.name in ("simple_rnn", "lstm", "gru") else entry.samples[0]
+    x, *rest = first.inputs
+    empty = Sample("empty_batch", (x[:0], *rest), first.params,
+                   gradcheck="no elements to perturb; tests/ops/test_op_table.py checks the "
+                   "empty batch's shapes and dtypes")
+    return replace(entry, samples=(*entry.samples, empty))
+
+
+TABLE += _extension_entries("ops_conv/op_table_entries.py", "conv_entries")
+TABLE += _extension_entries("ops_rnn/op_table_entries.py", "rnn_entries")
 
 BY_NAME = {e.name: e for e in TABLE}
 
