@@ -111,12 +111,12 @@ def _predict(args):
     probabilities = model.predict(x, verbose=0)
     classes = probabilities.argmax(axis=-1)
     if args.output:
-        from ember.saving.atomic import atomic_write_text  # noqa: PLC0415
+        from ember.saving.atomic import atomic_write_bytes  # noqa: PLC0415
 
         lines = ["class," + ",".join(f"p{i}" for i in range(probabilities.shape[-1]))]
         lines += [f"{c}," + ",".join(f"{p:.6f}" for p in row)
                   for c, row in zip(classes, probabilities)]
-        atomic_write_text(args.output, "\n".join(lines) + "\n")
+        atomic_write_bytes(args.output, ("\n".join(lines) + "\n").encode())
         print(f"{len(classes)} predictions written to {args.output}")
     else:
         for c in classes:
