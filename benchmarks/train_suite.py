@@ -109,8 +109,25 @@ def _mlp_torch(nn):
 
 MODELS = {
     "mlp": Spec("mlp", (28, 28, 1), _mlp, _mlp_torch, [(784, 256), (256, 128), (128, 10)]),
-    # convnet, lenet5, cifar_bn, lstm, gru: add a Spec here when their layers exist.
 }
+
+
+def _register(module_name):
+    """Add the specs of a sibling module (`suite_conv`: convnet, lenet5, cifar_bn; `suite_rnn`:
+    lstm, gru), each exposing `specs(Spec, CLASSES)` -> {name: Spec}."""
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name != module_name:
+            raise
+        return
+    MODELS.update(module.specs(Spec, CLASSES))
+
+
+_register("suite_conv")
+_register("suite_rnn")
 
 
 # ------------------------------------------------------------------------------------ memory
