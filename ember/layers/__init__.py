@@ -3,6 +3,7 @@
 from ember.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from ember.layers.base import InputSpec, Layer, clear_session, training_scope
 from ember.layers.core import Activation, Dense, Identity
+from ember.layers.embedding import Embedding, Masking
 from ember.layers.input_layer import Input, InputLayer
 from ember.layers.merging import (
     Add,
@@ -24,6 +25,10 @@ from ember.layers.merging import (
 )
 from ember.layers.node import Node, SymbolicTensor
 from ember.layers.normalization import BatchNormalization, LayerNormalization
+from ember.layers.recurrent import RNN
+from ember.layers.recurrent_layers import GRU, LSTM, SimpleRNN
 from ember.layers.registry import deserialize, serialize
 from ember.layers.regularization import Dropout
 from ember.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
+from ember.layers.wrappers import Bidirectional, TimeDistributed
