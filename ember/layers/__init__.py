@@ -25,6 +25,19 @@ from ember.layers.merging import (
 )
 from ember.layers.node import Node, SymbolicTensor
 from ember.layers.normalization import BatchNormalization, LayerNormalization
+from ember.layers.preprocessing import (
+    CenterCrop,
+    Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from ember.layers.recurrent import RNN
 from ember.layers.recurrent_layers import GRU, LSTM, SimpleRNN
 from ember.layers.registry import deserialize, serialize
