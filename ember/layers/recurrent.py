@@ -117,10 +117,12 @@ class RNN(Layer):
                              f"{tuple(input_shape)}")
         if not self.cell.built:
             self.cell._maybe_build([(input_shape[0], input_shape[-1])])
+        self._features = int(input_shape[-1])
         self.built = True
 
     def compute_output_shape(self, input_shape):
         self._check_rank(input_shape)
+        self._check_features(input_shape)
         n, t = input_shape[0], input_shape[1]
         u = self.output_size
         out = (n, t, u) if self.return_sequences else (n, u)
@@ -129,6 +131,12 @@ class RNN(Layer):
         return [out] + [(n, s) for s in self.state_sizes]
 
     # ------------------------------------------------------------------ checks
+    def _check_features(self, shape):
+        want = getattr(self, "_features", None)
+        if want is not None and shape[-1] is not None and shape[-1] != want:
+            raise ValueError(f"{type(self).__name__} '{self.name}' was built for {want} features "
+                             f"per time step; received input of shape {tuple(shape)}")
+
     def _mask(self, mask, n, t):
         if isinstance(mask, list | tuple):
             mask = mask[0]
@@ -178,6 +186,7 @@ class RNN(Layer):
     def call(self, inputs, initial_state=None, mask=None, training=False):
         x = cast_inputs(self, inputs if isinstance(inputs, Tensor) else Tensor(inputs))
         self._check_rank(x.shape)
+        self._check_features(x.shape)
         n, t, _ = x.shape
         if t == 0:
             raise ValueError(f"{type(self).__name__} '{self.name}' received a sequence of zero "
