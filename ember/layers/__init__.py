@@ -39,6 +39,7 @@ from ember.layers.preprocessing import (
     Resizing,
 )
 from ember.layers.recurrent import RNN
+from ember.layers.recurrent_gradients import rnn_gradient_norms
 from ember.layers.recurrent_layers import GRU, LSTM, SimpleRNN
 from ember.layers.registry import deserialize, serialize
 from ember.layers.regularization import Dropout

@@ -89,6 +89,7 @@ class RNN(Layer):
         self.unroll = bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
+        self._probe = None  # set by rnn_gradient_norms: where to record ||dL/dh_t||
 
     # ------------------------------------------------------------------ shapes
     @property
@@ -216,7 +217,8 @@ class RNN(Layer):
             x = x * ops.expand_dims(cell.get_dropout_mask(x), 1)
         common = {"activation": _act_name(cell.activation), "mask": mask,
                   "go_backwards": self.go_backwards,
-                  "return_sequences": self.return_sequences}
+                  "return_sequences": self.return_sequences,
+                  "state_grad_norms": None if self._probe is None else self._probe["norms"]}
         weights = (x, cell.kernel, cell.recurrent_kernel, cell.bias)
         if kind == "lstm":
             out, h, c = lstm(*weights, states[0], states[1],
@@ -247,6 +249,8 @@ class RNN(Layer):
                     prev = Tensor._wrap(np.zeros(out.shape, out.dtype))
                 out = ops.where(keep, out, prev)
             states, prev = new, out
+            if self._probe is not None:
+                self._probe["states"].append(states[0])
             outputs.append(out)
         seq = ops.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         return seq, states
