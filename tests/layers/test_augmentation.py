@@ -375,3 +375,42 @@ def test_fit_with_augmentation_repeats_bit_for_bit():
     for a, b in zip(no_op, plain):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first[0], plain[0])
+
+
+class _StopAfter(ember.callbacks.Callback):
+    def __init__(self, n):
+        super().__init__()
+        self.n, self.seen = n, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.n:
+            raise KeyboardInterrupt("simulated crash")
+
+
+def test_backup_and_restore_resumes_the_augmentation_draws_bit_for_bit(tmp_path):
+    x, y, _, _ = _digits()
+    x, y = x[:192], y[:192]
+
+    def build():
+        model = ember.Sequential([
+            layers.Input((8, 8, 1)), layers.RandomRotation(0.05, seed=1),  # own generator
+            layers.RandomTranslation(0.1, 0.1),  # ember's global generator
+            layers.Flatten(), layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return model
+
+    fit = {"batch_size": 32, "epochs": 3, "verbose": 0}
+    ember.utils.set_random_seed(0)
+    ref = build()
+    ref.fit(x, y, **fit)
+    ember.utils.set_random_seed(0)
+    model = build()
+    backup = ember.callbacks.BackupAndRestore(tmp_path / "b", save_freq=4)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, **fit, callbacks=[backup, _StopAfter(9)])
+    ember.utils.set_random_seed(5)  # the resumed run must not depend on the seed any more
+    model.layers[0].generator.random()  # nor on draws made since the checkpoint
+    model.fit(x, y, **fit, callbacks=[backup])
+    for a, b in zip(model.get_weights(), ref.get_weights()):
+        np.testing.assert_array_equal(a, b)
