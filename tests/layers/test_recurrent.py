@@ -238,3 +238,45 @@ def test_model_save_and_load_round_trip(tmp_path):
 def test_stateful_is_refused_clearly():
     with pytest.raises(ValueError, match="stateful=True is not supported"):
         layers.LSTM(3, stateful=True)
+
+
+@pytest.mark.parametrize("cls", [layers.SimpleRNN, layers.LSTM, layers.GRU])
+def test_float64_gradcheck_through_the_layer_with_mask_states_and_dropout(cls):
+    rng = np.random.default_rng(5)
+    layer = cls(3, return_sequences=True, return_state=True, go_backwards=True,
+                dropout=0.3, seed=2, dtype="float64")
+    x = rng.normal(size=(2, 4, 2))
+    layer.build(x.shape)
+    n_states = len(layer.state_sizes)
+    states = [rng.normal(size=(2, 3)) for _ in range(n_states)]
+    mask = np.array([[True, True, False, True], [True, False, True, True]])
+
+    def fn(xt, *s):
+        layer.cell._generator = np.random.default_rng(0)   # the same dropout mask each call
+        outs = layer(xt, initial_state=list(s), mask=mask, training=True)
+        return ember.ops.concat([ember.ops.reshape(o, (2, -1)) for o in outs], axis=1)
+
+    assert ember.utils.gradcheck(fn, [ember.Tensor(x, dtype="float64")] + [
+        ember.Tensor(s, dtype="float64") for s in states])
+
+
+def test_encoder_decoder_with_initial_state_trains_saves_and_loads(tmp_path):
+    enc_in = layers.Input((5, 3))
+    _, h, c = layers.LSTM(4, return_state=True)(enc_in)
+    dec_in = layers.Input((6, 3))
+    dec = layers.LSTM(4, return_sequences=True)(dec_in, initial_state=[h, c])
+    model = ember.Model([enc_in, dec_in], layers.TimeDistributed(layers.Dense(2))(dec))
+    rng = np.random.default_rng(6)
+    x = [rng.normal(size=(8, 5, 3)).astype("float32"),
+         rng.normal(size=(8, 6, 3)).astype("float32")]
+    y = rng.normal(size=(8, 6, 2)).astype("float32")
+    model.compile(optimizer=ember.optimizers.Adam(0.01), loss="mse")
+    losses = model.fit(x, y, epochs=5, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
+    path = str(tmp_path / "s2s.ember")
+    model.save(path)
+    np.testing.assert_allclose(ember.saving.load_model(path)(x).numpy(), model(x).numpy(),
+                               rtol=1e-6)
+    # the decoder really depends on the encoder's states
+    x2 = [x[0] * 0, x[1]]
+    assert not np.allclose(model(x2).numpy(), model(x).numpy())
