@@ -199,6 +199,8 @@ class RNN(Layer):
         kind = self._fused_kind(training)
         if kind is not None:
             out, last = self._run_fused(kind, x, states, mask, training)
+            if mask is not None and states[0] is not None:
+                out = self._zero_leading_masked(out, mask)
         else:
             out, last = self._run_loop(x, states, mask, training)
         if self.return_sequences:
@@ -210,6 +212,22 @@ class RNN(Layer):
         elif mask is not None and self.zero_output_for_mask:
             out = out * Tensor._wrap(mask.any(axis=1, keepdims=True).astype(out.dtype))
         return [out, *last] if self.return_state else out
+
+    def _zero_leading_masked(self, out, mask):
+        """Keras' outputs at masked steps repeat the previous output, zeros before the first
+        unmasked step; the fused ops repeat the carried state, which is the initial state
+        there: zero those outputs when an initial state was given."""
+        pmask = mask[:, ::-1] if self.go_backwards else mask
+        seen = np.logical_or.accumulate(pmask, axis=1)
+        if seen.all():
+            return out
+        keep = seen[:, :, None] if self.return_sequences else seen[:, -1:]
+        return out * Tensor._wrap(keep.astype(out.dtype))
+
+    def get_initial_state(self, batch_size):
+        """Zero states, one (batch_size, size) Tensor per state (Keras' method)."""
+        return [Tensor._wrap(np.zeros((int(batch_size), s), self.dtype))
+                for s in self.state_sizes]
 
     def _run_fused(self, kind, x, states, mask, training):
         cell = self.cell

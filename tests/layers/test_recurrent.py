@@ -280,3 +280,24 @@ def test_encoder_decoder_with_initial_state_trains_saves_and_loads(tmp_path):
     # the decoder really depends on the encoder's states
     x2 = [x[0] * 0, x[1]]
     assert not np.allclose(model(x2).numpy(), model(x).numpy())
+
+
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_leading_masked_steps_with_an_initial_state_output_zeros_like_the_loop(return_sequences):
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2, 5, 3)).astype("float32")
+    h0 = rng.normal(size=(2, 4)).astype("float32")
+    mask = np.array([[False, False, True, True, True], [False] * 5])    # pre-padding
+    a = layers.RNN(layers.GRUCell(4), return_sequences=return_sequences, return_state=True)
+    b = layers.RNN(_LoopGRU(4), return_sequences=return_sequences, return_state=True)
+    a.build(x.shape)
+    b.build(x.shape)
+    b.set_weights(a.get_weights())
+    out_a, h_a = a(x, initial_state=[h0], mask=mask)
+    out_b, h_b = b(x, initial_state=[h0], mask=mask)
+    np.testing.assert_allclose(out_a.numpy(), out_b.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h_a.numpy(), h_b.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h_a.numpy()[1], h0[1])        # an all-masked row keeps h0
+    assert np.all(out_a.numpy()[1] == 0)
+    zeros = a.get_initial_state(2)
+    assert [z.shape for z in zeros] == [(2, 4)] and not zeros[0].numpy().any()
