@@ -215,6 +215,14 @@ def test_fill_modes_index_by_index():
     assert fix_index(i, 4, "nearest").tolist() == [0] * 5 + [0, 1, 2, 3] + [3] * 5
 
 
+def test_fill_modes_within_one_period_and_far_outside_agree_with_the_modulo_rule():
+    for lo, hi in ((-7, 14), (-8, 15), (-50, 90), (3, 40), (0, 7)):
+        i = np.arange(lo, hi)
+        j = np.mod(i, 14)
+        np.testing.assert_array_equal(fix_index(i, 7, "reflect"), np.where(j >= 7, 13 - j, j))
+        np.testing.assert_array_equal(fix_index(i, 7, "wrap"), np.mod(i, 7))
+
+
 def test_affine_identity_and_batch_of_different_transforms():
     x = _images((3, 5, 4, 2))
     eye = [1, 0, 0, 0, 1, 0, 0, 0]

@@ -43,16 +43,20 @@ def fix_index(i, n, fill_mode):
     >>> fix_index(np.arange(-3, 7), 4, "wrap").tolist()
     [1, 2, 3, 0, 1, 2, 3, 0, 1, 2]
     """
-    if fill_mode == "reflect":
-        j = np.mod(i, 2 * n)
-        return np.where(j >= n, 2 * n - 1 - j, j)
     if fill_mode == "wrap":
         return np.mod(i, n)
-    return np.clip(i, 0, n - 1)
+    if fill_mode != "reflect":
+        return np.clip(i, 0, n - 1)
+    # period 2n, mirrored about n - 1/2; `i ^ (i >> 63)` is -1 - i for negative i (no branch)
+    within = i.size and -n <= i.min() and i.max() < 2 * n
+    k = i ^ (i >> 63) if within else np.mod(i, 2 * n)
+    return np.minimum(k, 2 * n - 1 - k)
 
 
-def _taps(transforms, shape, interpolation, fill_mode):
-    """The pixels each output reads: a list of (rows, cols, weights) over (N, H, W)."""
+def _taps(transforms, shape, interpolation, fill_mode, dtype):
+    """The pixels each output reads: (flat input indices over N*H*W, weights) per tap, each
+    (N, H, W), plus the weight each output gives `fill_value` (None when nothing is
+    filled)."""
     n, h, w = shape
     t = np.asarray(transforms, dtype=np.float64)  # float64 on purpose: exact pixel positions
     t = t.reshape(-1, 8) if t.ndim == 1 else t
@@ -61,53 +65,70 @@ def _taps(transforms, shape, interpolation, fill_mode):
     ys, xs = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64),
                          indexing="ij")
     a0, a1, a2, b0, b1, b2, c0, c1 = (t[:, j, None, None] for j in range(8))
-    k = c0 * xs + c1 * ys + 1.0
-    x_in = (a0 * xs + a1 * ys + a2) / k  # (N, H, W)
-    y_in = (b0 * xs + b1 * ys + b2) / k
+    x_in = a0 * xs + a1 * ys + a2  # (N, H, W)
+    y_in = b0 * xs + b1 * ys + b2
+    if np.any(t[:, 6:]):  # projective: divide by k (1 for the layers' affine transforms)
+        k = c0 * xs + c1 * ys + 1.0
+        x_in, y_in = x_in / k, y_in / k
     if interpolation == "nearest":
-        corners = [(np.floor(y_in + 0.5).astype(np.int64),
-                    np.floor(x_in + 0.5).astype(np.int64), None)]
+        ys_, xs_ = [np.floor(y_in + 0.5).astype(np.int64)], [np.floor(x_in + 0.5).astype(np.int64)]
+        wy, wx = [None], [None]
     else:
         y0, x0 = np.floor(y_in), np.floor(x_in)
-        ty, tx = y_in - y0, x_in - x0
+        ty, tx = (y_in - y0).astype(dtype), (x_in - x0).astype(dtype)
         y0, x0 = y0.astype(np.int64), x0.astype(np.int64)
-        corners = [(y0, x0, (1 - ty) * (1 - tx)), (y0, x0 + 1, (1 - ty) * tx),
-                   (y0 + 1, x0, ty * (1 - tx)), (y0 + 1, x0 + 1, ty * tx)]
-    taps = []
-    for r, c, wt in corners:
-        weight = np.ones((n, h, w)) if wt is None else wt
-        valid = None
-        if fill_mode == "constant":
-            valid = (r >= 0) & (r < h) & (c >= 0) & (c < w)
-        taps.append((fix_index(r, h, fill_mode), fix_index(c, w, fill_mode), weight, valid))
-    return taps
+        ys_, xs_, wy, wx = [y0, y0 + 1], [x0, x0 + 1], [1 - ty, ty], [1 - tx, tx]
+    # each axis' neighbours are fixed once, then combined into the 1 or 4 taps
+    base = (np.arange(n) * h)[:, None, None]
+    row_idx = [(base + fix_index(r, h, fill_mode)) * w for r in ys_]
+    col_idx = [fix_index(c, w, fill_mode) for c in xs_]
+    constant = fill_mode == "constant"
+    row_out = [(r < 0) | (r >= h) for r in ys_] if constant else None
+    col_out = [(c < 0) | (c >= w) for c in xs_] if constant else None
+    taps, filled = [], None
+    for i in range(len(ys_)):
+        for j in range(len(xs_)):
+            if wy[i] is None:
+                weight = np.ones((n, h, w), dtype)
+            else:
+                weight = wy[i] * wx[j]
+            if constant:
+                outside = row_out[i] | col_out[j]
+                if outside.any():
+                    lost = np.where(outside, weight, 0)
+                    filled = lost if filled is None else filled + lost
+                    weight = np.where(outside, 0, weight)
+            taps.append((row_idx[i] + col_idx[j], weight))
+    return taps, filled
 
 
 class AffineSample(Function):
-    """y[n, i, j] = sum over the taps of weight * x[n, row, col] (fill_value for a masked
-    constant-mode tap);  gx[n, row, col] += weight * gy[n, i, j] for every unmasked tap."""
+    """y[n, i, j] = sum over the taps of weight * x[n, row, col] + filled weight * fill_value;
+    gx[n, row, col] += weight * gy[n, i, j] for every tap (summed by `np.bincount`)."""
 
     def forward(self, x, transforms, interpolation, fill_mode, fill_value):
         n, h, w, c = x.shape
-        taps = _taps(transforms, (n, h, w), interpolation, fill_mode)
-        batch = np.arange(n)[:, None, None]
+        taps, filled = _taps(transforms, (n, h, w), interpolation, fill_mode, x.dtype)
+        rows = x.reshape(n * h * w, c)
         y = np.zeros(x.shape, x.dtype)
-        for r, col, wt, valid in taps:
-            weight = wt if valid is None else wt * valid
-            y += (weight[..., None] * x[batch, r, col]).astype(x.dtype, copy=False)
-            if valid is not None and fill_value != 0:
-                y += ((wt * ~valid)[..., None] * fill_value).astype(x.dtype, copy=False)
-        self.taps, self.shape = taps, x.shape
+        for flat, weight in taps:
+            y += weight[..., None] * np.take(rows, flat, axis=0)
+        if filled is not None and fill_value != 0:
+            y += (filled * np.asarray(fill_value, x.dtype))[..., None]
+        if self.needs_input_grad[0]:
+            self.taps, self.shape = taps, x.shape
         return y
 
     def backward(self, gy):
         n, h, w, c = self.shape
-        gx = np.zeros(self.shape, gy.dtype)
-        batch = np.broadcast_to(np.arange(n)[:, None, None], (n, h, w))
-        for r, col, wt, valid in self.taps:
-            weight = wt if valid is None else wt * valid
-            np.add.at(gx, (batch, r, col), (weight[..., None] * gy).astype(gy.dtype))
-        return gx, None, None, None, None
+        gx = np.zeros((n * h * w, c), gy.dtype)
+        for flat, weight in self.taps:
+            contrib = weight[..., None] * gy  # (N, H, W, C)
+            idx = flat.ravel()
+            for ch in range(c):  # a loop over channels, not pixels
+                gx[:, ch] += np.bincount(idx, weights=contrib[..., ch].ravel(),
+                                         minlength=n * h * w).astype(gy.dtype, copy=False)
+        return gx.reshape(self.shape), None, None, None, None
 
 
 def affine_transform(images, transforms, interpolation="bilinear", fill_mode="constant",
