@@ -301,3 +301,53 @@ def test_leading_masked_steps_with_an_initial_state_output_zeros_like_the_loop(r
     assert np.all(out_a.numpy()[1] == 0)
     zeros = a.get_initial_state(2)
     assert [z.shape for z in zeros] == [(2, 4)] and not zeros[0].numpy().any()
+
+
+def _sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_lstm_layer_is_the_notes_equations():
+    """f, i, C~, C, o, h exactly as the notes write them, with W . [h_{t-1}, x_t] split into
+    Keras' kernel (x part) and recurrent_kernel (h part), gate order i, f, c, o."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(2, 4, 3))
+    layer = layers.LSTM(5, return_sequences=True, bias_initializer="random_normal",
+                        dtype="float64")
+    out = layer(ember.Tensor(x, dtype="float64")).numpy()
+    k, r, b = layer.get_weights()
+    h, c = np.zeros((2, 5)), np.zeros((2, 5))
+    for t in range(4):
+        z = x[:, t] @ k + h @ r + b
+        i, f, c_tilde, o = np.split(z, 4, axis=1)
+        f_t, i_t, o_t = _sig(f), _sig(i), _sig(o)
+        c = f_t * c + i_t * np.tanh(c_tilde)
+        h = o_t * np.tanh(c)
+        np.testing.assert_allclose(out[:, t], h, rtol=1e-12, atol=1e-12)
+
+
+def test_gru_reset_before_is_the_notes_form():
+    """z, r, h~ = tanh(W_h . [r * h_{t-1}, x_t] + b), h_t = z h_{t-1} + (1 - z) h~ (Keras'
+    convention for z; the notes' (1 - z) h_{t-1} + z h~ reads z as 1 - z)."""
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(2, 4, 3))
+    layer = layers.GRU(5, reset_after=False, return_sequences=True,
+                       bias_initializer="random_normal", dtype="float64")
+    out = layer(ember.Tensor(x, dtype="float64")).numpy()
+    k, r, b = layer.get_weights()
+    h = np.zeros((2, 5))
+    for t in range(4):
+        xz, xr, xh = np.split(x[:, t] @ k + b, 3, axis=1)
+        rz, rr, rh = np.split(r, 3, axis=1)
+        z_t, r_t = _sig(xz + h @ rz), _sig(xr + h @ rr)
+        h = z_t * h + (1 - z_t) * np.tanh(xh + (r_t * h) @ rh)
+        np.testing.assert_allclose(out[:, t], h, rtol=1e-12, atol=1e-12)
+
+
+def test_weights_are_shared_over_time_and_an_lstm_has_4x_the_rnn_parameters():
+    for t in (5, 50):
+        rnn, lstm = layers.SimpleRNN(16), layers.LSTM(16)
+        rnn.build((None, t, 8))
+        lstm.build((None, t, 8))
+        assert rnn.count_params() == 16 * (8 + 16) + 16
+        assert lstm.count_params() == 4 * rnn.count_params()
