@@ -285,16 +285,12 @@ def test_wrong_rank_names_the_layer_and_the_shape(cls_kwargs):
 # ------------------------------------------------------------------------------- saving
 def _augmenting_model():
     return ember.Sequential([
-        layers.Input((8, 8, 1)),
-        layers.RandomFlip("horizontal", seed=1),
-        layers.RandomRotation(0.05, fill_mode="nearest", seed=2),
-        layers.RandomZoom(0.1, seed=3),
+        layers.Input((8, 8, 1)), layers.RandomFlip("horizontal", seed=1),
+        layers.RandomRotation(0.05, fill_mode="nearest", seed=2), layers.RandomZoom(0.1, seed=3),
         layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=4),
         layers.RandomContrast(0.2, value_range=(0, 1), seed=5),
         layers.RandomBrightness(0.05, value_range=(0, 1), seed=6),
-        layers.Flatten(),
-        layers.Dense(10, activation="softmax"),
-    ])
+        layers.Flatten(), layers.Dense(10, activation="softmax")])
 
 
 def test_config_round_trip_and_model_save_load(tmp_path):
@@ -329,15 +325,13 @@ def test_augmented_model_trains_on_digits_and_predict_ignores_augmentation():
     x, y, xt, yt = _digits()
     ember.utils.set_random_seed(0)
     model = ember.Sequential([  # mild: one pixel of an 8x8 digit is 12.5% of its size
-        layers.Input((8, 8, 1)),
-        layers.RandomRotation(0.02, fill_mode="constant", seed=2),
+        layers.Input((8, 8, 1)), layers.RandomRotation(0.02, fill_mode="constant", seed=2),
         layers.RandomZoom(0.05, fill_mode="constant", seed=3),
         layers.RandomTranslation(0.05, 0.05, fill_mode="constant", seed=4),
         layers.RandomContrast(0.2, value_range=(0, 1), seed=5),
         layers.RandomBrightness(0.05, value_range=(0, 1), seed=6),
         layers.Flatten(), layers.Dense(32, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ])
+        layers.Dense(10, activation="softmax")])
     loss = _train(model, x, y, epochs=8).history["loss"]
     assert loss[-1] < 0.3 * loss[0]  # seen: 1.88 -> 0.26
     accuracy = float(np.mean(np.argmax(model.predict(xt, verbose=0), axis=1) == yt))
@@ -378,13 +372,9 @@ def test_fit_with_augmentation_repeats_bit_for_bit():
 
 
 class _StopAfter(ember.callbacks.Callback):
-    def __init__(self, n):
-        super().__init__()
-        self.n, self.seen = n, 0
-
     def on_train_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.n:
+        self.seen = getattr(self, "seen", 0) + 1
+        if self.seen == 9:
             raise KeyboardInterrupt("simulated crash")
 
 
@@ -408,7 +398,7 @@ def test_backup_and_restore_resumes_the_augmentation_draws_bit_for_bit(tmp_path)
     model = build()
     backup = ember.callbacks.BackupAndRestore(tmp_path / "b", save_freq=4)
     with pytest.raises(KeyboardInterrupt):
-        model.fit(x, y, **fit, callbacks=[backup, _StopAfter(9)])
+        model.fit(x, y, **fit, callbacks=[backup, _StopAfter()])
     ember.utils.set_random_seed(5)  # the resumed run must not depend on the seed any more
     model.layers[0].generator.random()  # nor on draws made since the checkpoint
     model.fit(x, y, **fit, callbacks=[backup])
