@@ -4,7 +4,7 @@ For the built-in cells (`SimpleRNNCell`, `LSTMCell`, `GRUCell`, also inside `RNN
 whole sequence is one fused op of `ember.ops` (`simple_rnn`, `lstm`, `gru`: one GEMM for all
 input projections, a backward written out as backpropagation through time); a cell of your own
 (any Layer with `state_size` and `call(inputs, states)`) runs through a Python loop over the
-steps. Recurrent dropout in training also takes the loop (its mask sits inside the recurrence).
+steps (as does GRU(reset_after=False) with recurrent dropout in training).
 
 Masks follow Keras: a mask (batch, time) arrives from `Embedding(mask_zero=True)` or `Masking`
 (or `mask=`); where it is False the states carry over unchanged and the output repeats the
@@ -177,8 +177,8 @@ class RNN(Layer):
                      if isinstance(cell, cls) and type(cell).call is cls.call), None)
         if kind is None:
             return None
-        if training and cell.recurrent_dropout > 0:
-            return None
+        if training and cell.recurrent_dropout > 0 and kind == "gru" and not cell.reset_after:
+            return None                       # the fused GRU drops h_{t-1} with reset_after only
         acts = [_act_name(cell.activation)]
         if kind != "simple_rnn":
             acts.append(_act_name(cell.recurrent_activation))
@@ -233,7 +233,12 @@ class RNN(Layer):
         cell = self.cell
         if training and cell.dropout > 0:
             x = x * ops.expand_dims(cell.get_dropout_mask(x), 1)
+        rec_mask = None
+        if training and cell.recurrent_dropout > 0:
+            rec_mask = cell.get_recurrent_dropout_mask(np.empty((x.shape[0], cell.units),
+                                                                x.dtype))
         common = {"activation": _act_name(cell.activation), "mask": mask,
+                  "recurrent_dropout_mask": rec_mask,
                   "go_backwards": self.go_backwards,
                   "return_sequences": self.return_sequences,
                   "state_grad_norms": None if self._probe is None else self._probe["norms"]}

@@ -21,7 +21,9 @@ from ember.ops.recurrent import (
     input_projection,
     input_weights,
     mask_array,
+    masked_states,
     record_norm,
+    recurrent_mask,
     state_grad,
     state_or_zeros,
     unit_major,
@@ -71,7 +73,8 @@ class GRU(Function):
 
     def forward(self, x, kernel, recurrent_kernel, bias, h0, *, activation="tanh",
                 recurrent_activation="sigmoid", mask=None, go_backwards=False,
-                return_sequences=True, reset_after=True, state_grad_norms=None):
+                return_sequences=True, reset_after=True, state_grad_norms=None,
+                recurrent_dropout_mask=None):
         op = "gru"
         n, t, f, u = check_inputs(op, x, kernel, recurrent_kernel, 3)
         want = (2, 3 * u) if reset_after else (3 * u,)
@@ -82,6 +85,10 @@ class GRU(Function):
         act = get_activation(activation, op, "activation")
         ract = get_activation(recurrent_activation, op, "recurrent_activation")
         dt = float_dtype(x, kernel, recurrent_kernel, bias, h0)
+        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt)
+        if rm is not None and not reset_after:
+            raise ValueError(f"{op}: recurrent_dropout_mask needs reset_after=True (the GRU "
+                             "layer runs reset_after=False with recurrent dropout step by step)")
         r = recurrent_kernel.astype(dt, copy=False)
         scale = gate_scales((ract, ract, act), u, dt)
         x1, mt, partial = unit_major(op, x.astype(dt, copy=False), mask, go_backwards)
@@ -97,6 +104,9 @@ class GRU(Function):
             hs = workspace.empty((u + 1, t + 1, n), dt)
             hs[u] = 1
             rec = np.empty((3 * u, n), dt)
+            if rm is not None:
+                hm = np.empty((u + 1, n), dt)                          # [h_{t-1} * m; 1]
+                hm[u] = 1
         else:
             rs_zr_t = np.ascontiguousarray((r[:, :u2] * scale[:u2]).T)  # (2U, U)
             rs_h_t = np.ascontiguousarray((r[:, u2:] * scale[u2:]).T)   # (U, U)
@@ -114,7 +124,11 @@ class GRU(Function):
             for k in range(t):
                 g, h_prev, h_new = gates[k], hs[:u, k], hs[:u, k + 1]
                 if reset_after:
-                    np.matmul(r1s_t, hs[:, k], out=rec)
+                    if rm is None:
+                        np.matmul(r1s_t, hs[:, k], out=rec)
+                    else:                                  # recurrent dropout: h_{t-1} * m
+                        np.multiply(hs[:u, k], rm, out=hm[:u])
+                        np.matmul(r1s_t, hm, out=rec)
                     g[:u2] += rec[:u2]
                     ract.apply(g[:u2])
                     gz, gr, gh = g[:u], g[u:u2], g[u2:]
@@ -160,7 +174,7 @@ class GRU(Function):
             self.save_for_backward(x1, r, hs, gates, e, eh, rh)
             self.dims = (n, t, f, u)
             self.go_backwards, self.return_sequences = go_backwards, return_sequences
-            self.reset_after, self.norms = reset_after, state_grad_norms
+            self.reset_after, self.norms, self.rm = reset_after, state_grad_norms, rm
             self.like = (x, kernel, recurrent_kernel, bias, h0)
         if return_sequences:
             return hs[:u, 1:].transpose(2, 1, 0)                       # (N, T, U)
@@ -190,6 +204,8 @@ class GRU(Function):
                 np.multiply(eh[k], dh, out=dah[:, k])
                 np.multiply(dh, gates[k, :u], out=tmp)
                 np.matmul(r, dak, out=dh)
+                if self.rm is not None:
+                    dh *= self.rm
             else:
                 np.matmul(r_h, dak[u2:], out=drh)                      # d(r_t * h_{t-1})
                 np.multiply(drh, e[k, u:u2], out=dak[u:u2])            # da_r
@@ -208,7 +224,10 @@ class GRU(Function):
             if need[1] or need[3]:
                 gw1 = np.concatenate([xf @ flat(da[:u2]).T, xf @ flat(dah).T], axis=1)
             if need[2] or need[3]:
-                gr1 = flat(hs[:, :t]) @ flat(da).T                     # [dW_R; db']
+                hs_t = hs[:, :t]
+                if self.rm is not None:
+                    hs_t = np.concatenate([masked_states(hs[:u, :t], self.rm), hs[u:, :t]])
+                gr1 = flat(hs_t) @ flat(da).T                          # [dW_R; db']
                 gr = gr1[:u] if need[2] else None
             if bias is not None and need[3]:
                 gb = np.stack([gw1[f], gr1[u]])
@@ -230,7 +249,7 @@ class GRU(Function):
 
 def gru(x, kernel, recurrent_kernel, bias=None, h0=None, *, activation="tanh",
         recurrent_activation="sigmoid", mask=None, go_backwards=False, return_sequences=True,
-        reset_after=True, state_grad_norms=None):
+        reset_after=True, state_grad_norms=None, recurrent_dropout_mask=None):
     """A whole GRU sequence in one fused op (Keras' `GRU` layer maths, gate order z, r, h).
 
     h_t = z_t * h_{t-1} + (1 - z_t) * h~_t with the update gate z and the reset gate r; with
@@ -255,6 +274,9 @@ def gru(x, kernel, recurrent_kernel, bias=None, h0=None, *, activation="tanh",
         reset_after: apply the reset gate after the recurrent product. Defaults to True.
         state_grad_norms: a list to receive ||dL/dh_t|| during backward (see
             `ember.ops.recurrent.state_gradient_norms`). Defaults to None.
+        recurrent_dropout_mask: (N, U) multipliers applied to h_{t-1} in the recurrent product
+            h_{t-1} W_R (not in the final mix z * h_{t-1}); one mask for the whole sequence,
+            not differentiated; reset_after=True only. Defaults to None.
 
     Returns:
         (output, h_T): output is the sequence (N, T, U) when `return_sequences`, else the same
@@ -268,7 +290,8 @@ def gru(x, kernel, recurrent_kernel, bias=None, h0=None, *, activation="tanh",
     out = GRU.apply(x, kernel, recurrent_kernel, bias, h0, activation=activation,
                     recurrent_activation=recurrent_activation, mask=mask_array(mask),
                     go_backwards=bool(go_backwards), return_sequences=bool(return_sequences),
-                    reset_after=bool(reset_after), state_grad_norms=state_grad_norms)
+                    reset_after=bool(reset_after), state_grad_norms=state_grad_norms,
+                    recurrent_dropout_mask=recurrent_dropout_mask)
     if return_sequences:
         return out, getitem(out, (slice(None), -1))
     return out, out

@@ -20,7 +20,9 @@ from ember.ops.recurrent import (
     input_projection,
     input_weights,
     mask_array,
+    masked_states,
     record_norm,
+    recurrent_mask,
     state_grad,
     state_or_zeros,
     unit_major,
@@ -50,7 +52,9 @@ class LSTM(Function):
         h_t = o_t * tanh(C_t)                            hidden state
 
     (sigma is `recurrent_activation`, tanh is `activation`.) Where mask[n, t] is False,
-    h_t = h_{t-1} and C_t = C_{t-1} for that row.
+    h_t = h_{t-1} and C_t = C_{t-1} for that row. With a recurrent-dropout mask m (N, U), the
+    recurrent product reads h_{t-1} * m (the backward multiplies da_t W_R^T by m, and
+    dW_R = sum_t (h_{t-1} * m)^T da_t).
 
     Backward (BPTT), for t = T..1, with a_t the pre-activations and g_t the gradient arriving
     from the outputs at step t:
@@ -73,7 +77,7 @@ class LSTM(Function):
 
     def forward(self, x, kernel, recurrent_kernel, bias, h0, c0, *, activation="tanh",
                 recurrent_activation="sigmoid", mask=None, go_backwards=False,
-                return_sequences=True, state_grad_norms=None):
+                return_sequences=True, state_grad_norms=None, recurrent_dropout_mask=None):
         op = "lstm"
         n, t, f, u = check_inputs(op, x, kernel, recurrent_kernel, 4)
         if bias is not None and bias.shape != (4 * u,):
@@ -105,13 +109,19 @@ class LSTM(Function):
         rec = np.empty((4 * u, n), dt)
         tmp = np.empty((u, n), dt)
         tc = np.empty((u, n), dt)
+        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt)
+        hm = None if rm is None else np.empty((u, n), dt)
         if save:
             e = workspace.empty((t, 4 * u, n), dt)   # da = [dh, dC, dC, dC] * e   (o, i, f, c)
             p = workspace.empty((t, u, n), dt)       # dC_t += dh_t * p
         with np.errstate(over="ignore"):
             for k in range(t):
                 g = gates[k]
-                np.matmul(rs_t, hs[:, k], out=rec)
+                if rm is None:
+                    np.matmul(rs_t, hs[:, k], out=rec)
+                else:                                      # recurrent dropout: h_{t-1} * m
+                    np.multiply(hs[:, k], rm, out=hm)
+                    np.matmul(rs_t, hm, out=rec)
                 g += rec
                 if save:
                     ek, pk = e[k], p[k]
@@ -165,7 +175,7 @@ class LSTM(Function):
             self.mt, self.partial = mt, partial
             self.go_backwards, self.return_sequences = go_backwards, return_sequences
             self.norms = state_grad_norms
-            self.perm = perm
+            self.perm, self.rm = perm, rm
             self.like = (x, kernel, recurrent_kernel, bias, h0, c0)
         if return_sequences:
             return hs[:, 1:].transpose(2, 1, 0)                        # (N, T + 1, U)
@@ -196,9 +206,13 @@ class LSTM(Function):
             if partial is not None and partial[k]:
                 keep = dh * ~mt[k]
                 np.matmul(r, dak, out=dh)
+                if self.rm is not None:
+                    dh *= self.rm
                 dh += keep
             else:
                 np.matmul(r, dak, out=dh)
+                if self.rm is not None:
+                    dh *= self.rm
         inv = np.argsort(self.perm)
         da2 = flat(da)                                                 # (4U, T*N)
         gx = gw = gr = gb = None
@@ -207,6 +221,8 @@ class LSTM(Function):
         if need[1] or need[2] or (bias is not None and need[3]):
             g_all = (flat(zs[:, :t]) @ da2.T)[:, inv]                  # [dW_R; dW_F; db]
             gr = g_all[:u] if need[2] else None
+            if self.rm is not None and need[2]:
+                gr = (flat(masked_states(zs[:u, :t], self.rm)) @ da2.T)[:, inv]
             gw = g_all[u:u + f] if need[1] else None
             gb = g_all[u + f] if bias is not None and need[3] else None
         return (as_dtype(gx, x_), as_dtype(gw, kernel), as_dtype(gr, recurrent_kernel),
@@ -216,7 +232,7 @@ class LSTM(Function):
 
 def lstm(x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, *, activation="tanh",
          recurrent_activation="sigmoid", mask=None, go_backwards=False, return_sequences=True,
-         state_grad_norms=None):
+         state_grad_norms=None, recurrent_dropout_mask=None):
     """A whole LSTM sequence in one fused op (Keras' `LSTM` layer maths, gate order i, f, c, o).
 
     Per step: c_t = f_t * c_{t-1} + i_t * tanh(x_t W_c + h_{t-1} U_c + b_c) and
@@ -239,6 +255,9 @@ def lstm(x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, *, activation
         return_sequences: return every h_t, else only the last. Defaults to True.
         state_grad_norms: a list to receive ||dL/dh_t|| during backward (see
             `ember.ops.recurrent.state_gradient_norms`). Defaults to None.
+        recurrent_dropout_mask: (N, U) multipliers applied to h_{t-1} in every step's
+            recurrent product (recurrent dropout, one mask for the whole sequence; not
+            differentiated). Defaults to None.
 
     Returns:
         (output, h_T, c_T): output is the sequence (N, T, U) when `return_sequences`, else the
@@ -254,7 +273,8 @@ def lstm(x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, *, activation
     out = LSTM.apply(x, kernel, recurrent_kernel, bias, h0, c0, activation=activation,
                      recurrent_activation=recurrent_activation, mask=mask_array(mask),
                      go_backwards=bool(go_backwards), return_sequences=bool(return_sequences),
-                     state_grad_norms=state_grad_norms)
+                     state_grad_norms=state_grad_norms,
+                     recurrent_dropout_mask=recurrent_dropout_mask)
     if return_sequences:
         t = out.shape[1] - 1
         h = getitem(out, (slice(None), t - 1))

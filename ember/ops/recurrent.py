@@ -254,6 +254,25 @@ def check_state(op, name, s, n, u):
                          f"shape {s.shape}")
 
 
+def recurrent_mask(op, m, n, u, dtype):
+    """A recurrent-dropout mask (N, U) of multipliers (0 or 1 / (1 - rate), fixed for the whole
+    sequence: h_{t-1} * m feeds every step's recurrent product) as a (U, N) column block, or
+    None."""
+    if m is None:
+        return None
+    arr = m.data if isinstance(m, Tensor) else np.asarray(m)
+    if arr.shape != (n, u):
+        raise ValueError(f"{op}: recurrent_dropout_mask must have shape (batch, units) = "
+                         f"{(n, u)}; received shape {arr.shape}")
+    return np.ascontiguousarray(arr.T, dtype=dtype)
+
+
+def masked_states(hs, rm):
+    """The states block hs (U, T, N) with the recurrent-dropout mask applied to every step, for
+    the weight-gradient GEMM (dW_R = sum_t (h_{t-1} * m)^T da_t)."""
+    return hs * rm[:, None, :]
+
+
 def state_or_zeros(s, n, u, dtype):
     return np.zeros((n, u), dtype) if s is None else s
 

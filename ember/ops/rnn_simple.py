@@ -21,7 +21,9 @@ from ember.ops.recurrent import (
     input_projection,
     input_weights,
     mask_array,
+    masked_states,
     record_norm,
+    recurrent_mask,
     state_grad,
     state_or_zeros,
     unit_major,
@@ -39,6 +41,8 @@ class SimpleRNN(Function):
         a_t = f(W_F x_t + W_R a_{t-1} + b)         (row vectors: a_t = f(x_t W_F + a_{t-1} W_R + b))
 
     with a_0 = h0 (zeros by default). Where mask[n, t] is False, a_t = a_{t-1} for that row.
+    With a recurrent-dropout mask m (N, U), a_{t-1} W_R becomes (a_{t-1} * m) W_R: the backward
+    multiplies dz_t W_R^T by m and dW_R = sum_t (a_{t-1} * m)^T dz_t.
 
     Backward (BPTT), for t = T..1, with g_t the gradient arriving from the output at step t and
     z_t = x_t W_F + a_{t-1} W_R + b:
@@ -56,7 +60,8 @@ class SimpleRNN(Function):
     """
 
     def forward(self, x, kernel, recurrent_kernel, bias, h0, *, activation="tanh", mask=None,
-                go_backwards=False, return_sequences=True, state_grad_norms=None):
+                go_backwards=False, return_sequences=True, state_grad_norms=None,
+                recurrent_dropout_mask=None):
         op = "simple_rnn"
         n, t, f, u = check_inputs(op, x, kernel, recurrent_kernel, 1)
         if bias is not None and bias.shape != (u,):
@@ -79,11 +84,17 @@ class SimpleRNN(Function):
         rs_t = np.ascontiguousarray((r * scale).T)
         hs[:, 0] = state_or_zeros(h0, n, u, dt).T
         rec = np.empty((u, n), dt)
+        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt)
+        hm = None if rm is None else np.empty((u, n), dt)
         d = workspace.empty((t, u, n), dt) if save else None                 # f'(z_t)
         with np.errstate(over="ignore"):
             for k in range(t):
                 zk = z[k]
-                np.matmul(rs_t, hs[:, k], out=rec)
+                if rm is None:
+                    np.matmul(rs_t, hs[:, k], out=rec)
+                else:                                      # recurrent dropout: a_{t-1} * m
+                    np.multiply(hs[:, k], rm, out=hm)
+                    np.matmul(rs_t, hm, out=rec)
                 zk += rec
                 act.apply(zk)
                 if save:
@@ -100,6 +111,7 @@ class SimpleRNN(Function):
             self.mt, self.partial = mt, partial
             self.go_backwards = go_backwards
             self.norms = state_grad_norms
+            self.rm = rm
             self.like = (x, kernel, recurrent_kernel, bias, h0)
         if return_sequences:
             return hs[:, 1:].transpose(2, 1, 0)                        # (N, T, U)
@@ -111,7 +123,7 @@ class SimpleRNN(Function):
         mt, partial, norms = self.mt, self.partial, self.norms
         x_, kernel, recurrent_kernel, bias, h0 = self.like
         need = self.needs_input_grad
-        dt = zs.dtype
+        dt, rm = zs.dtype, self.rm
         dh = np.zeros((u, n), dt)
         dz = workspace.empty((u, t, n), dt)
         for k in range(t - 1, -1, -1):
@@ -122,9 +134,13 @@ class SimpleRNN(Function):
             if partial is not None and partial[k]:
                 keep = dh * ~mt[k]
                 np.matmul(r, dzk, out=dh)
+                if rm is not None:
+                    dh *= rm
                 dh += keep
             else:
                 np.matmul(r, dzk, out=dh)
+                if rm is not None:
+                    dh *= rm
         dz2 = flat(dz)
         gx = gw = gr = gb = None
         if need[0]:
@@ -132,6 +148,8 @@ class SimpleRNN(Function):
         if need[1] or need[2] or (bias is not None and need[3]):
             g_all = flat(zs[:, :t]) @ dz2.T                            # [dW_R; dW_F; db]
             gr = g_all[:u] if need[2] else None
+            if rm is not None and need[2]:
+                gr = flat(masked_states(zs[:u, :t], rm)) @ dz2.T
             gw = g_all[u:u + f] if need[1] else None
             gb = g_all[u + f] if bias is not None and need[3] else None
         return (as_dtype(gx, x_), as_dtype(gw, kernel), as_dtype(gr, recurrent_kernel),
@@ -139,7 +157,8 @@ class SimpleRNN(Function):
 
 
 def simple_rnn(x, kernel, recurrent_kernel, bias=None, h0=None, *, activation="tanh", mask=None,
-               go_backwards=False, return_sequences=True, state_grad_norms=None):
+               go_backwards=False, return_sequences=True, state_grad_norms=None,
+               recurrent_dropout_mask=None):
     """A whole simple RNN sequence in one fused op: a_t = f(x_t W_F + a_{t-1} W_R + b)
     (Keras' `SimpleRNN` layer maths; the backward is in `SimpleRNN`'s docstring).
 
@@ -158,6 +177,9 @@ def simple_rnn(x, kernel, recurrent_kernel, bias=None, h0=None, *, activation="t
         return_sequences: return every a_t, else only the last. Defaults to True.
         state_grad_norms: a list to receive ||dL/da_t|| during backward (see
             `ember.ops.recurrent.state_gradient_norms`). Defaults to None.
+        recurrent_dropout_mask: (N, U) multipliers applied to a_{t-1} in every step's
+            recurrent product (recurrent dropout, one mask for the whole sequence; not
+            differentiated). Defaults to None.
 
     Returns:
         (output, h_T): output is the sequence (N, T, U) when `return_sequences`, else the same
@@ -173,7 +195,8 @@ def simple_rnn(x, kernel, recurrent_kernel, bias=None, h0=None, *, activation="t
     out = SimpleRNN.apply(x, kernel, recurrent_kernel, bias, h0, activation=activation,
                           mask=mask_array(mask), go_backwards=bool(go_backwards),
                           return_sequences=bool(return_sequences),
-                          state_grad_norms=state_grad_norms)
+                          state_grad_norms=state_grad_norms,
+                          recurrent_dropout_mask=recurrent_dropout_mask)
     if return_sequences:
         return out, getitem(out, (slice(None), -1))
     return out, out

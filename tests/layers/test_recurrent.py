@@ -351,3 +351,42 @@ def test_weights_are_shared_over_time_and_an_lstm_has_4x_the_rnn_parameters():
         lstm.build((None, t, 8))
         assert rnn.count_params() == 16 * (8 + 16) + 16
         assert lstm.count_params() == 4 * rnn.count_params()
+
+
+@pytest.mark.parametrize("fused, loop, kw", [
+    (layers.LSTMCell, _LoopLSTM, {}),
+    (layers.GRUCell, _LoopGRU, {}),
+    (layers.SimpleRNNCell, _LoopSimple, {}),
+])
+def test_fused_dropout_and_recurrent_dropout_equal_the_cell_loop(fused, loop, kw):
+    """Same seed, same masks: the fused op (recurrent dropout inside BPTT) and the per-step
+    cell agree on values and gradients in training."""
+    rng = np.random.default_rng(10)
+    x = rng.normal(size=(3, 6, 4)).astype("float32")
+    drop = {"dropout": 0.3, "recurrent_dropout": 0.4, "seed": 3}
+    a = layers.RNN(fused(5, **drop, **kw), return_sequences=True)
+    b = layers.RNN(loop(5, **drop, **kw), return_sequences=True)
+    a.build(x.shape)
+    b.build(x.shape)
+    b.set_weights(a.get_weights())
+    assert a._fused_kind(True) is not None and b._fused_kind(True) is None
+    results = []
+    for layer in (a, b):
+        with ember.GradientTape() as tape:
+            out = layer(x, training=True)
+            loss = ember.ops.sum(out * out)
+        results.append([out.numpy()] + [g.numpy() for g in
+                                        tape.gradient(loss, layer.trainable_weights)])
+    for va, vb in zip(*results):
+        np.testing.assert_allclose(va, vb, rtol=2e-4, atol=2e-5)
+    plain = layers.RNN(fused(5, **kw), return_sequences=True)
+    plain.build(x.shape)
+    plain.set_weights(a.get_weights())
+    assert not np.allclose(results[0][0], plain(x).numpy(), atol=1e-3)
+
+
+def test_gru_reset_before_with_recurrent_dropout_takes_the_loop():
+    layer = layers.GRU(3, reset_after=False, recurrent_dropout=0.5)
+    layer.build((None, 4, 2))
+    assert layer._fused_kind(False) == "gru" and layer._fused_kind(True) is None
+    assert layer(np.ones((2, 4, 2), "float32"), training=True).shape == (2, 3)
