@@ -47,9 +47,9 @@ def fix_index(i, n, fill_mode):
         return np.mod(i, n)
     if fill_mode != "reflect":
         return np.clip(i, 0, n - 1)
-    # period 2n, mirrored about n - 1/2; `i ^ (i >> 63)` is -1 - i for negative i (no branch)
+    # period 2n, mirrored about n - 1/2; `i ^ (i >> bits-1)` is -1 - i for negative i
     within = i.size and -n <= i.min() and i.max() < 2 * n
-    k = i ^ (i >> 63) if within else np.mod(i, 2 * n)
+    k = i ^ (i >> (8 * i.dtype.itemsize - 1)) if within else np.mod(i, 2 * n)
     return np.minimum(k, 2 * n - 1 - k)
 
 
@@ -58,28 +58,31 @@ def _taps(transforms, shape, interpolation, fill_mode, dtype):
     (N, H, W), plus the weight each output gives `fill_value` (None when nothing is
     filled)."""
     n, h, w = shape
-    t = np.asarray(transforms, dtype=np.float64)  # float64 on purpose: exact pixel positions
+    # float32 positions (1e-4 pixel at 1000 pixels) run several times faster than float64
+    t = np.asarray(transforms, dtype=np.float32)
     t = t.reshape(-1, 8) if t.ndim == 1 else t
     if t.shape[0] == 1 and n != 1:
         t = np.broadcast_to(t, (n, 8))
-    ys, xs = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64),
+    ys, xs = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32),
                          indexing="ij")
     a0, a1, a2, b0, b1, b2, c0, c1 = (t[:, j, None, None] for j in range(8))
     x_in = a0 * xs + a1 * ys + a2  # (N, H, W)
     y_in = b0 * xs + b1 * ys + b2
     if np.any(t[:, 6:]):  # projective: divide by k (1 for the layers' affine transforms)
-        k = c0 * xs + c1 * ys + 1.0
+        k = c0 * xs + c1 * ys + np.float32(1)
         x_in, y_in = x_in / k, y_in / k
     if interpolation == "nearest":
-        ys_, xs_ = [np.floor(y_in + 0.5).astype(np.int64)], [np.floor(x_in + 0.5).astype(np.int64)]
+        half = np.float32(0.5)
+        ys_ = [np.floor(y_in + half).astype(np.int32)]
+        xs_ = [np.floor(x_in + half).astype(np.int32)]
         wy, wx = [None], [None]
     else:
         y0, x0 = np.floor(y_in), np.floor(x_in)
         ty, tx = (y_in - y0).astype(dtype), (x_in - x0).astype(dtype)
-        y0, x0 = y0.astype(np.int64), x0.astype(np.int64)
+        y0, x0 = y0.astype(np.int32), x0.astype(np.int32)
         ys_, xs_, wy, wx = [y0, y0 + 1], [x0, x0 + 1], [1 - ty, ty], [1 - tx, tx]
     # each axis' neighbours are fixed once, then combined into the 1 or 4 taps
-    base = (np.arange(n) * h)[:, None, None]
+    base = (np.arange(n, dtype=np.int64) * h)[:, None, None]  # flat indices may pass 2**31
     row_idx = [(base + fix_index(r, h, fill_mode)) * w for r in ys_]
     col_idx = [fix_index(c, w, fill_mode) for c in xs_]
     constant = fill_mode == "constant"
@@ -95,9 +98,9 @@ def _taps(transforms, shape, interpolation, fill_mode, dtype):
             if constant:
                 outside = row_out[i] | col_out[j]
                 if outside.any():
-                    lost = np.where(outside, weight, 0)
+                    lost = weight * outside
                     filled = lost if filled is None else filled + lost
-                    weight = np.where(outside, 0, weight)
+                    weight = weight - lost
             taps.append((row_idx[i] + col_idx[j], weight))
     return taps, filled
 
