@@ -102,14 +102,22 @@ class LSTM(Function):
         save = is_grad_enabled() and any(self.needs_input_grad)
         fused = ract.name == "sigmoid" and act.name == "tanh"
         u3 = 3 * u
-        gates = input_projection(input_weights(kernel, bias, scale, dt, perm), x1)  # (T, 4U, N)
+        w1t = input_weights(kernel, bias, scale, dt, perm)             # (4U, F + 1)
+        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt)
+        # Few input features: one GEMM per step on [h_{t-1}; x_t; 1] (a column block of zs)
+        # writes the whole pre-activation, instead of a separate input projection plus an add.
+        per_step = rm is None and 4 * (f + 1) <= u
+        if per_step:
+            w_all = np.concatenate([rs_t, w1t], axis=1)                # (4U, U + F + 1)
+            gates = workspace.empty((t, 4 * u, n), dt)
+        else:
+            gates = input_projection(w1t, x1)                          # (T, 4U, N)
         hs[:, 0] = state_or_zeros(h0, n, u, dt).T
         c_prev = np.ascontiguousarray(state_or_zeros(c0, n, u, dt).T)
         c_new = np.empty((u, n), dt)
         rec = np.empty((4 * u, n), dt)
         tmp = np.empty((u, n), dt)
         tc = np.empty((u, n), dt)
-        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt)
         hm = None if rm is None else np.empty((u, n), dt)
         if save:
             e = workspace.empty((t, 4 * u, n), dt)   # da = [dh, dC, dC, dC] * e   (o, i, f, c)
@@ -117,12 +125,15 @@ class LSTM(Function):
         with np.errstate(over="ignore"):
             for k in range(t):
                 g = gates[k]
-                if rm is None:
+                if per_step:
+                    np.matmul(w_all, zs[:, k], out=g)
+                elif rm is None:
                     np.matmul(rs_t, hs[:, k], out=rec)
                 else:                                      # recurrent dropout: h_{t-1} * m
                     np.multiply(hs[:, k], rm, out=hm)
                     np.matmul(rs_t, hm, out=rec)
-                g += rec
+                if not per_step:
+                    g += rec
                 if save:
                     ek, pk = e[k], p[k]
                 if fused:
