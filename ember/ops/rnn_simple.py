@@ -80,22 +80,32 @@ class SimpleRNN(Function):
         _, mt, partial = unit_major(op, x.astype(dt, copy=False), mask, go_backwards, out=x1)
 
         save = is_grad_enabled() and any(self.needs_input_grad)
-        z = input_projection(input_weights(kernel, bias, scale, dt), x1)   # (T, U, N)
+        w1t = input_weights(kernel, bias, scale, dt)                   # (U, F + 1)
         rs_t = np.ascontiguousarray((r * scale).T)
+        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt)
+        # Few input features: one GEMM per step on [a_{t-1}; x_t; 1] (a column block of zs)
+        per_step = rm is None and 4 * (f + 1) <= u
+        if per_step:
+            w_all = np.concatenate([rs_t, w1t], axis=1)                # (U, U + F + 1)
+            z = workspace.empty((t, u, n), dt)
+        else:
+            z = input_projection(w1t, x1)                              # (T, U, N)
         hs[:, 0] = state_or_zeros(h0, n, u, dt).T
         rec = np.empty((u, n), dt)
-        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt)
         hm = None if rm is None else np.empty((u, n), dt)
         d = workspace.empty((t, u, n), dt) if save else None                 # f'(z_t)
         with np.errstate(over="ignore"):
             for k in range(t):
                 zk = z[k]
-                if rm is None:
-                    np.matmul(rs_t, hs[:, k], out=rec)
-                else:                                      # recurrent dropout: a_{t-1} * m
-                    np.multiply(hs[:, k], rm, out=hm)
-                    np.matmul(rs_t, hm, out=rec)
-                zk += rec
+                if per_step:
+                    np.matmul(w_all, zs[:, k], out=zk)
+                else:
+                    if rm is None:
+                        np.matmul(rs_t, hs[:, k], out=rec)
+                    else:                                  # recurrent dropout: a_{t-1} * m
+                        np.multiply(hs[:, k], rm, out=hm)
+                        np.matmul(rs_t, hm, out=rec)
+                    zk += rec
                 act.apply(zk)
                 if save:
                     act.deriv(zk, d[k])
