@@ -390,3 +390,28 @@ def test_gru_reset_before_with_recurrent_dropout_takes_the_loop():
     layer.build((None, 4, 2))
     assert layer._fused_kind(False) == "gru" and layer._fused_kind(True) is None
     assert layer(np.ones((2, 4, 2), "float32"), training=True).shape == (2, 3)
+
+
+def test_step_by_step_decoder_sharing_weights_equals_the_teacher_forced_pass():
+    """Separate encoder and one-step decoder models built from the trained layers (the notes'
+    encoder-decoder at inference) reproduce the teacher-forced training pass exactly."""
+    enc_in = layers.Input((5, 3))
+    _, h, c = layers.LSTM(4, return_state=True)(enc_in)
+    dec_in = layers.Input((None, 3))
+    decoder = layers.LSTM(4, return_sequences=True, return_state=True)
+    head = layers.Dense(3)
+    seq, _, _ = decoder(dec_in, initial_state=[h, c])
+    train = ember.Model([enc_in, dec_in], head(seq))
+    encoder = ember.Model(enc_in, [h, c])
+    h_in, c_in, step_in = layers.Input((4,)), layers.Input((4,)), layers.Input((1, 3))
+    out, h_out, c_out = decoder(step_in, initial_state=[h_in, c_in])
+    step = ember.Model([step_in, h_in, c_in], [head(out), h_out, c_out])
+    rng = np.random.default_rng(11)
+    x, y = rng.random((2, 5, 3)).astype("float32"), rng.random((2, 6, 3)).astype("float32")
+    h_t, c_t = encoder(x)
+    outs = []
+    for t in range(6):
+        o, h_t, c_t = step([y[:, t:t + 1], h_t, c_t])
+        outs.append(o.numpy())
+    np.testing.assert_allclose(np.concatenate(outs, 1), train([x, y]).numpy(), rtol=1e-5,
+                               atol=1e-6)
