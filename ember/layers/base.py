@@ -276,7 +276,7 @@ class Layer:
             return self._symbolic_call(inputs, args, kwargs)
         if not all(isinstance(t, Tensor) for t in leaves):
             inputs = map_structure(
-                lambda t: t if isinstance(t, Tensor) or t is None else Tensor(
+                lambda t: t if isinstance(t, Tensor) or t is None else Tensor._wrap(
                     to_array(t, self.dtype if np.asarray(t).dtype.kind == "f" else None)),
                 inputs)
             leaves = flatten_structure(inputs)
@@ -294,10 +294,10 @@ class Layer:
             training = _CALL_CONTEXT["training"]
         if self._call_has_training:
             kwargs["training"] = bool(training) if training is not None else False
-        if self._call_has_mask and "mask" not in kwargs:
-            masks = [getattr(t, "_keras_mask", None) for t in leaves]
-            if any(m is not None for m in masks):
-                kwargs["mask"] = masks[0] if len(masks) == 1 else masks
+        masks = [getattr(t, "_keras_mask", None) for t in leaves]
+        in_mask = kwargs.get("mask", masks[0] if len(masks) == 1 else None)
+        if self._call_has_mask and "mask" not in kwargs and any(m is not None for m in masks):
+            kwargs["mask"] = masks[0] if len(masks) == 1 else masks
         if _CALL_CONTEXT["depth"] == 0 and _CALL_LOSS_LAYERS:
             _clear_call_losses()
         previous = _CALL_CONTEXT["training"]
@@ -308,11 +308,29 @@ class Layer:
         finally:
             _CALL_CONTEXT["depth"] -= 1
             _CALL_CONTEXT["training"] = previous
+        if in_mask is not None and isinstance(outputs, Tensor) and getattr(
+                outputs, "_keras_mask", None) is None:
+            self._propagate_mask(inputs, in_mask, outputs)
         if self.activity_regularizer is not None:
             for t in flatten_structure(outputs):
                 self._activity_losses.append(self.activity_regularizer(t) / t.shape[0])
             _CALL_LOSS_LAYERS.append(self)
         return outputs
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output: the input's when the layer `supports_masking` (it keeps
+        the time axis), else None. Layers that change the time axis override this."""
+        return mask if self.supports_masking else None
+
+    def _propagate_mask(self, inputs, mask, output):
+        # a new output tensor (Dense, Dropout in training, ...) inherits the input's mask, as
+        # Keras does, when the mask still describes its leading axes
+        out_mask = self.compute_mask(inputs, mask)
+        if out_mask is None:
+            return
+        m = out_mask.data if isinstance(out_mask, Tensor) else np.asarray(out_mask)
+        if tuple(output.shape[:m.ndim]) == m.shape:
+            output._keras_mask = m
 
     def _symbolic_call(self, inputs, args, kwargs):
         leaves = [t for t in flatten_structure(inputs) if isinstance(t, SymbolicTensor)]

@@ -38,6 +38,7 @@ class Dense(Layer):
                  **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = positive_int(f"Dense '{self.name}'", "units", units)
+        self.supports_masking = True
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)

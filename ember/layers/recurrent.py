@@ -121,6 +121,12 @@ class RNN(Layer):
         self._features = int(input_shape[-1])
         self.built = True
 
+    def compute_mask(self, inputs, mask=None):
+        """The input's mask when the whole sequence is returned; none for the last state."""
+        if isinstance(mask, list | tuple):
+            mask = mask[0]
+        return mask if self.return_sequences else None
+
     def compute_output_shape(self, input_shape):
         self._check_rank(input_shape)
         self._check_features(input_shape)

@@ -124,6 +124,12 @@ class Bidirectional(Layer):
             return (out if isinstance(out, list) else [out]) + fw_states + bw_states
         return out
 
+    def compute_mask(self, inputs, mask=None):
+        """The input's mask when the whole sequence is returned; none for the last state."""
+        if isinstance(mask, list | tuple):
+            mask = mask[0]
+        return mask if self.return_sequences else None
+
     def compute_output_shape(self, input_shape):
         shape = self.forward_layer.compute_output_shape(tuple(input_shape))
         states = []
