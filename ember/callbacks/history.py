@@ -33,3 +33,21 @@ class History(Callback):
             self.history.setdefault(key, []).append(value)
         if self.model is not None:
             self.model.history = self
+
+    def plot(self, metrics=None, to_file=None):
+        """The loss and metrics against epochs, train beside validation (`ember.plot.
+        plot_history`; needs matplotlib: `pip install 'ember[plot]'`).
+
+        Args:
+            metrics: names to draw. Defaults to None (all).
+            to_file: also write the figure there as a PNG. Defaults to None.
+
+        Returns:
+            The matplotlib `Figure`.
+        """
+        from ember.plot import plot_history, save_figure  # noqa: PLC0415  (optional extra)
+
+        fig = plot_history(self, metrics=metrics)
+        if to_file is not None:
+            save_figure(fig, to_file)
+        return fig
