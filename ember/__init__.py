@@ -23,6 +23,7 @@ from ember import (
     models,
     ops,
     optimizers,
+    preprocessing,
     random,
     regularizers,
     saving,
@@ -55,6 +56,7 @@ __all__ = [
     "arange", "callbacks", "concat", "config", "constant", "constraints", "datasets",
     "enable_grad", "exp", "eye", "full", "full_like", "grad", "initializers", "is_grad_enabled",
     "layers", "log", "losses", "matmul", "maximum", "mean", "metrics", "minimum", "models",
-    "no_grad", "ones", "ones_like", "ops", "optimizers", "random", "regularizers", "reshape",
-    "saving", "sqrt", "stack", "sum", "tensor", "testing", "utils", "where", "zeros", "zeros_like",
+    "no_grad", "ones", "ones_like", "ops", "optimizers", "preprocessing", "random",
+    "regularizers", "reshape", "saving", "sqrt", "stack", "sum", "tensor", "testing", "utils",
+    "where", "zeros", "zeros_like",
 ]

@@ -46,3 +46,4 @@ from ember.layers.regularization import Dropout
 from ember.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
 from ember.layers.wrappers import Bidirectional, TimeDistributed
+from ember.preprocessing.text_vectorization import TextVectorization
