@@ -6,6 +6,7 @@
     ember evaluate MODEL_FILE [--dataset digits]
     ember predict MODEL_FILE INPUT.npy|INPUT.csv [--output predictions.csv]
     ember demo two-moons
+    ember experiment NAME [--quick] [--epochs N] [--seed S] [--dataset D] [--output DIR]
 
 Training runs on the bundled digits by default, so it works offline. Ctrl-C stops at a step
 boundary and exits with 130, leaving any saved file intact.
@@ -174,6 +175,9 @@ def build_parser():
     demo.add_argument("--epochs", type=_positive_int, default=200)
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=_demo)
+
+    from ember.experiments.cli import add_parser as add_experiment  # noqa: PLC0415
+    add_experiment(sub)  # `ember experiment NAME`: the notes' experiments as reports
     return parser
 
 
