@@ -13,6 +13,7 @@ from ember.callbacks.lambda_callback import LambdaCallback
 from ember.callbacks.lr_scheduler import LearningRateScheduler
 from ember.callbacks.progbar import Progbar, ProgbarLogger
 from ember.callbacks.reduce_lr import ReduceLROnPlateau
+from ember.callbacks.tensorboard import TensorBoard
 from ember.callbacks.terminate_on_nan import TerminateOnNaN
 
 # isort: split
@@ -25,5 +26,5 @@ from ember.callbacks.model_checkpoint import ModelCheckpoint
 __all__ = [
     "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
     "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "Progbar", "ProgbarLogger",
-    "ReduceLROnPlateau", "TerminateOnNaN",
+    "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN",
 ]
