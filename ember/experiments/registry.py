@@ -13,6 +13,10 @@ RECIPES = {
                                  "Adam: loss against steps and time"),
     "activations": ("activations", "sigmoid, tanh, ReLU, leaky ReLU, step and derivatives; "
                                    "per-layer gradient norms of a deep MLP, dead ReLUs"),
+    "rnn-gradients": ("rnn_gradients", "SimpleRNN vs LSTM vs GRU: gradient norm against time "
+                                       "step, accuracy against sequence length"),
+    "vae": ("vae", "variational autoencoder on the digits: losses, latent space, samples"),
+    "gan": ("gan", "GAN on the digits: sample grids over epochs, both losses"),
 }
 
 
