@@ -18,6 +18,8 @@ import warnings
 
 import numpy as np
 
+from ember.data.adapter import IterableData, is_iterable_input
+from ember.data.adapter import check_iterable_call as check_iterable_call  # re-exported
 from ember.layers.node import flatten_structure, pack_like
 from ember.tensor import Tensor
 
@@ -252,6 +254,23 @@ class ArrayData:
             yield step, self.take(index)
 
 
+def adapt(x, y=None, sample_weight=None, where="fit", validate_inputs=False):
+    """`IterableData` for a Dataset, Sequence or generator `x` (see `ember.data.adapter`),
+    else `ArrayData`."""
+    if is_iterable_input(x):
+        return IterableData(x, where, validate_inputs)
+    return ArrayData(x, y, sample_weight, where, validate_inputs)
+
+
+def count_steps(data, batch_size, steps):
+    """The batches `evaluate`/`predict` will run: `steps` capped by the data (None when
+    neither is known)."""
+    n = data.num_batches(batch_size)
+    if n is None:
+        return steps
+    return n if steps is None else min(steps, n)
+
+
 def split_validation(data, validation_split, where="fit"):
     """`(train, val)`: the LAST `n - floor(n * (1 - split))` samples are the validation set,
     taken before any shuffling (Keras' rule)."""
@@ -296,6 +315,8 @@ def _warn_single_class(train, val, validation_split, where):
 # ------------------------------------------------------------------------- argument checks
 def with_class_weight(data, class_weight, sample_weight, where):
     """`data` with per-sample weights from `class_weight` (single-output models only)."""
+    if isinstance(data, IterableData):
+        return data.with_class_weight(class_weight)
     if sample_weight is not None:
         raise ValueError(f"{where}: `class_weight` and `sample_weight` cannot be specified at the "
                          "same time; fold the class weights into the sample weights")

@@ -78,7 +78,7 @@ class Inference:
         """The loss and metrics over the data, batch by batch (Keras 3).
 
         Args:
-            x, y, sample_weight: as in `fit`.
+            x, y, sample_weight: as in `fit` (also a Dataset, generator or Sequence).
             batch_size: defaults to 32.
             verbose: "auto" (= 1), 0, 1 or 2.
             steps: evaluate only this many batches.
@@ -100,12 +100,13 @@ class Inference:
         where = "evaluate"
         self._assert_compile_called(where)
         keep_freed_memory()
+        da.check_iterable_call(x, y, sample_weight, batch_size, where, steps=steps,
+                               steps_name="steps")
         batch_size = check_batch_size(batch_size, where)
         verbose = check_verbose(verbose, where)
         steps = check_count(steps, "steps", where, none=True)
-        data = da.ArrayData(x, y, sample_weight, where, validate_inputs)
-        n = data.num_batches(batch_size) if steps is None else min(steps, data.num_batches(
-            batch_size))
+        data = da.adapt(x, y, sample_weight, where, validate_inputs)
+        n = da.count_steps(data, batch_size, steps)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=n)
         logs = self._run_test(data, batch_size, steps, callbacks)
@@ -115,7 +116,8 @@ class Inference:
         """The model's outputs on `x` as NumPy arrays, computed batch by batch without a graph.
 
         Args:
-            x: an array, or a list/dict of arrays for several inputs.
+            x: an array, or a list/dict of arrays for several inputs; or a Dataset,
+                generator or Sequence yielding batches (`x` or `(x, y, ...)`).
             batch_size: defaults to 32.
             verbose: "auto" (= 1), 0, 1 or 2.
             steps: predict only this many batches.
@@ -133,12 +135,12 @@ class Inference:
         """
         where = "predict"
         keep_freed_memory()
+        da.check_iterable_call(x, None, None, batch_size, where, steps=steps, steps_name="steps")
         batch_size = check_batch_size(batch_size, where)
         verbose = check_verbose(verbose, where)
         steps = check_count(steps, "steps", where, none=True)
-        data = da.ArrayData(x, None, None, where)
-        n = data.num_batches(batch_size) if steps is None else min(steps, data.num_batches(
-            batch_size))
+        data = da.adapt(x, None, None, where)
+        n = da.count_steps(data, batch_size, steps)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=n)
         callbacks.on_predict_begin()

@@ -237,7 +237,9 @@ class Trainer(Inference):
         """Train for `epochs` passes over the data (Keras 3 semantics).
 
         Args:
-            x, y: arrays (or lists/dicts of arrays for several inputs/outputs).
+            x, y: arrays (or lists/dicts of arrays for several inputs/outputs); or `x` an
+                `ember.data.Dataset`, a generator or a `Sequence` yielding batches (then
+                `y`, `batch_size` and `validation_split` must not be given).
             batch_size: samples per step. Defaults to 32.
             epochs: the epoch to stop at (with `initial_epoch`). Defaults to 1.
             verbose: "auto" (= 1, progress bar), 0 (silent), 1, or 2 (one line per epoch).
@@ -276,6 +278,8 @@ class Trainer(Inference):
         where = "fit"
         self._assert_compile_called(where)
         keep_freed_memory()
+        da.check_iterable_call(x, y, sample_weight, batch_size, where, validation_split,
+                               steps_per_epoch)
         batch_size = check_batch_size(batch_size, where)
         epochs = check_count(epochs, "epochs", where, minimum=1)
         verbose = check_verbose(verbose, where)
@@ -289,9 +293,12 @@ class Trainer(Inference):
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"fit: `shuffle` must be True, False or 'batch'; received "
                              f"shuffle={shuffle!r}")
-        data = da.ArrayData(x, y, sample_weight, where, validate_inputs)
+        data = da.adapt(x, y, sample_weight, where, validate_inputs)
         val_data = None
-        if validation_data is not None:
+        if da.is_iterable_input(validation_data):
+            val_data = da.adapt(validation_data, None, None, "fit (validation_data)",
+                                validate_inputs)
+        elif validation_data is not None:
             if not isinstance(validation_data, tuple | list) or len(validation_data) not in (
                     2, 3):
                 raise ValueError("fit: `validation_data` must be a tuple (x_val, y_val) or "
@@ -304,6 +311,8 @@ class Trainer(Inference):
         if class_weight is not None:
             data = da.with_class_weight(data, class_weight, sample_weight, where)
         num_batches = data.num_batches(batch_size)
+        if num_batches is None:  # a generator, or a Dataset of unknown length
+            num_batches = steps_per_epoch
         if steps_per_epoch is not None and steps_per_epoch > num_batches:
             warnings.warn(f"fit: steps_per_epoch={steps_per_epoch} is more than the "
                           f"{num_batches} batches in the data; each epoch stops when the data "

@@ -1,0 +1,7 @@
+"""Input pipelines and tables: `Dataset` (tf.data style), `read_csv` (tables to features),
+and Keras' `Sequence`/`PyDataset` for batch-indexed data."""
+
+from ember.data.dataset import INFINITE, UNKNOWN, Dataset, load_npy
+from ember.data.sequence import PyDataset, Sequence
+
+__all__ = ["INFINITE", "UNKNOWN", "Dataset", "PyDataset", "Sequence", "load_npy"]
