@@ -264,3 +264,42 @@ def test_text_vectorization_bad_inputs():
         layer(ember.Input(shape=(1,)))
     with pytest.raises(ValueError, match="callable"):
         TextVectorization(split=str.split).get_config()
+
+
+# ------------------------------------------------------- text into a network
+def _reviews(n, seed):
+    rng = np.random.default_rng(seed)
+    filler = ["the", "movie", "was", "plot", "actors", "and", "film", "really", "quite"]
+    texts, labels = [], []
+    for _ in range(n):
+        label = int(rng.integers(0, 2))
+        words = list(rng.choice(filler, int(rng.integers(3, 9))))
+        word = rng.choice(["good", "great"] if label else ["bad", "awful"])
+        words.insert(int(rng.integers(0, len(words) + 1)), word)
+        texts.append(" ".join(words).capitalize() + "!")
+        labels.append(label)
+    return texts, np.array(labels)
+
+
+@pytest.mark.parametrize("tool", ["tokenizer", "text_vectorization"])
+def test_text_tools_feed_a_recurrent_classifier(tool):
+    texts, y = _reviews(400, seed=0)
+    test_texts, y_test = _reviews(100, seed=1)
+    if tool == "tokenizer":
+        tok = Tokenizer(num_words=20, oov_token="<unk>")
+        tok.fit_on_texts(texts)
+        x, x_test = (pad_sequences(tok.texts_to_sequences(t), maxlen=10)
+                     for t in (texts, test_texts))
+    else:
+        layer = TextVectorization(max_tokens=20, output_sequence_length=10)
+        layer.adapt(texts)
+        x, x_test = (layer(t).numpy() for t in (texts, test_texts))
+    assert x.shape == (400, 10) and x.max() < 20
+    ember.utils.set_random_seed(0)
+    model = ember.Sequential([ember.Input(shape=(10,), dtype="int32"),
+                              ember.layers.Embedding(20, 8, mask_zero=True),
+                              ember.layers.LSTM(8), ember.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=ember.optimizers.Adam(0.02), loss="binary_crossentropy")
+    model.fit(x, y, batch_size=32, epochs=8, verbose=0)
+    accuracy = np.mean((model.predict(x_test, verbose=0)[:, 0] > 0.5) == y_test)
+    assert accuracy >= 0.95
