@@ -1,0 +1,294 @@
+"""Tables to numeric features, as the notes ask: a network only takes numbers.
+
+`read_csv` reads a CSV file (header row first) into a `Table` of text columns; `Table.split`
+holds out a seeded test part; `TableTransformer.fit(train)` learns, from the training rows
+only, which columns are numeric (mean and standard deviation) and which are categorical (the
+sorted categories); `transform(table)` then gives float32 features (numeric columns
+standardised, categorical columns one-hot) and the target column (numbers as float32,
+categories as int64 class indices).
+
+Missing values (empty, "NA", "NaN", "?", ...) raise a ValueError listing each column with its
+file line numbers (the header is line 1), unless `missing="fill"`: numeric columns take the
+training mean (0 once standardised), categorical ones the training's most frequent category.
+A missing target is always an error. A category not seen in training gets an all-zero one-hot
+row with `handle_unknown="ignore"` (the default; `transformer.unknown_counts` says how many)
+or raises with `handle_unknown="error"`. Text in a numeric column raises, naming the column,
+the line and the value.
+
+>>> import io
+>>> table = read_csv(io.StringIO("size,color,price\\n1,red,10\\n3,blue,30\\n"))
+>>> tf = TableTransformer(target="price").fit(table)
+>>> x, y = tf.transform(table)
+>>> tf.feature_names, x.tolist(), y.tolist()
+(['size', 'color=blue', 'color=red'], [[-1.0, 0.0, 1.0], [1.0, 1.0, 0.0]], [10.0, 30.0])
+"""
+
+import csv
+import io
+import json
+import os
+
+import numpy as np
+
+MISSING = ("", "na", "n/a", "nan", "null", "none", "?")
+
+
+class Table:
+    """Named text columns of equal length; `lines[i]` is row i's line number in the file."""
+
+    def __init__(self, columns, lines=None, source="<table>"):
+        self.columns = {k: list(v) for k, v in columns.items()}
+        sizes = {len(v) for v in self.columns.values()}
+        if len(sizes) > 1:
+            raise ValueError(f"{source}: columns of different lengths {sorted(sizes)}")
+        self.num_rows = sizes.pop() if sizes else 0
+        self.lines = list(lines) if lines is not None else list(range(2, self.num_rows + 2))
+        self.source = source
+
+    @property
+    def names(self):
+        return list(self.columns)
+
+    def take(self, index):
+        """The rows at `index` (a list of positions), as a new Table."""
+        return Table({k: [v[i] for i in index] for k, v in self.columns.items()},
+                     [self.lines[i] for i in index], self.source)
+
+    def split(self, test_size=0.2, seed=0):
+        """`(train, test)`: a seeded shuffle, then the last `round(n * test_size)` rows held
+        out. Fit the transformer on `train` only."""
+        if not 0.0 < float(test_size) < 1.0:
+            raise ValueError(f"Table.split: `test_size` must be in (0, 1); received {test_size!r}")
+        order = np.random.default_rng(seed).permutation(self.num_rows)
+        n_test = int(round(self.num_rows * float(test_size)))
+        if n_test == 0 or n_test == self.num_rows:
+            raise ValueError(f"Table.split: {self.num_rows} rows cannot be split with "
+                             f"test_size={test_size}")
+        cut = self.num_rows - n_test
+        return self.take(order[:cut].tolist()), self.take(order[cut:].tolist())
+
+
+def read_csv(path_or_buffer, delimiter=",", encoding="utf-8"):
+    """A `Table` from a CSV file with a header row (values kept as text).
+
+    Raises:
+        ValueError: an empty file, duplicate or empty column names, or a row with the wrong
+            number of fields (its line number given).
+    """
+    if isinstance(path_or_buffer, str | os.PathLike):
+        source = os.fspath(path_or_buffer)
+        with open(source, newline="", encoding=encoding) as f:
+            text = f.read()
+    else:
+        source, text = "<buffer>", path_or_buffer.read()
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ValueError(f"{source}: empty file (expected a header row)") from None
+    header = [h.strip() for h in header]
+    if len(set(header)) != len(header) or "" in header:
+        raise ValueError(f"{source}: column names must be unique and non-empty; received "
+                         f"{header}")
+    columns, lines = {h: [] for h in header}, []
+    for row in reader:
+        if not row or all(not c.strip() for c in row) and len(row) <= 1:
+            continue
+        if len(row) != len(header):
+            raise ValueError(f"{source}: line {reader.line_num} has {len(row)} fields, the "
+                             f"header has {len(header)}")
+        for h, value in zip(header, row):
+            columns[h].append(value.strip())
+        lines.append(reader.line_num)
+    return Table(columns, lines, source)
+
+
+def _is_missing(value):
+    return value.strip().lower() in MISSING
+
+
+def _to_float(value):
+    try:
+        v = float(value)
+    except ValueError:
+        return None
+    return v if np.isfinite(v) else None
+
+
+class TableTransformer:
+    """Learns the encoding of a table on training rows; applies it to any table.
+
+    Args:
+        target: the target column's name, or None (features only).
+        categorical: column names forced categorical; other columns are numeric when every
+            present training value parses as a finite number, else categorical.
+        numeric: column names that must be numeric (text in them is an error).
+        drop: columns to leave out.
+        missing: "error" (default: report the lines) or "fill" (see the module docstring).
+        handle_unknown: "ignore" (all-zero one-hot row) or "error".
+    """
+
+    def __init__(self, target=None, categorical=(), numeric=(), drop=(), missing="error",
+                 handle_unknown="ignore"):
+        if missing not in ("error", "fill"):
+            raise ValueError(f"TableTransformer: `missing` must be 'error' or 'fill'; received "
+                             f"{missing!r}")
+        if handle_unknown not in ("ignore", "error"):
+            raise ValueError(f"TableTransformer: `handle_unknown` must be 'ignore' or 'error'; "
+                             f"received {handle_unknown!r}")
+        self.target, self.missing, self.handle_unknown = target, missing, handle_unknown
+        self.categorical, self.numeric, self.drop = set(categorical), set(numeric), set(drop)
+        self.encoders = None
+        self.unknown_counts = {}
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, table):
+        """Learn the columns' kinds and statistics from `table` (the training split)."""
+        names = [n for n in table.names if n not in self.drop]
+        for name in [self.target, *self.categorical, *self.numeric]:
+            if name is not None and name not in table.columns:
+                raise ValueError(f"{table.source}: no column named {name!r}; the columns are "
+                                 f"{table.names}")
+        self._check_missing(table, names)
+        self.encoders = {}
+        for name in names:
+            present = [v for v in table.columns[name] if not _is_missing(v)]
+            if not present:
+                raise ValueError(f"{table.source}: column {name!r} has no values")
+            numbers = [_to_float(v) for v in present]
+            as_number = name not in self.categorical and all(v is not None for v in numbers)
+            if name in self.numeric and not as_number:
+                self._raise_text(table, name)
+            if as_number:
+                values = np.array(numbers, dtype=np.float64)  # float64 on purpose: statistics
+                std = float(values.std())
+                self.encoders[name] = {"kind": "numeric", "mean": float(values.mean()),
+                                       "std": std if std > 0 else 1.0}
+            else:
+                cats, counts = np.unique(present, return_counts=True)
+                self.encoders[name] = {"kind": "categorical", "categories": cats.tolist(),
+                                       "mode": str(cats[np.argmax(counts)])}
+        return self
+
+    def _check_missing(self, table, names):
+        report = []
+        for name in names:
+            rows = [table.lines[i] for i, v in enumerate(table.columns[name]) if _is_missing(v)]
+            if rows and (self.missing == "error" or name == self.target):
+                shown = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
+                report.append(f"{name!r} on line(s) {shown} ({len(rows)} missing)")
+        if report:
+            raise ValueError(f"{table.source}: missing values in " + "; ".join(report) +
+                             ". Pass missing='fill' to fill features (the target cannot be "
+                             "filled)")
+
+    def _raise_text(self, table, name):
+        for i, v in enumerate(table.columns[name]):
+            if not _is_missing(v) and _to_float(v) is None:
+                raise ValueError(f"{table.source}: column {name!r} must be numeric, but line "
+                                 f"{table.lines[i]} holds {v!r}")
+
+    # ------------------------------------------------------------------ applying
+    @property
+    def feature_names(self):
+        self._check_fitted()
+        out = []
+        for name, enc in self.encoders.items():
+            if name == self.target:
+                continue
+            if enc["kind"] == "numeric":
+                out.append(name)
+            else:
+                out.extend(f"{name}={c}" for c in enc["categories"])
+        return out
+
+    @property
+    def classes(self):
+        """The target's categories (class index i is `classes[i]`), or None if numeric."""
+        self._check_fitted()
+        enc = self.encoders.get(self.target)
+        return None if enc is None or enc["kind"] == "numeric" else list(enc["categories"])
+
+    def _check_fitted(self):
+        if self.encoders is None:
+            raise RuntimeError("TableTransformer: call fit(train_table) first")
+
+    def transform(self, table):
+        """`(x, y)` (or `x` alone without a target, or when the table lacks it): float32
+        features and the encoded target."""
+        self._check_fitted()
+        missing_cols = [n for n in self.encoders if n != self.target and n not in table.columns]
+        if missing_cols:
+            raise ValueError(f"{table.source}: missing column(s) {missing_cols}")
+        self._check_missing(table, [n for n in self.encoders if n in table.columns])
+        parts, self.unknown_counts = [], {}
+        for name, enc in self.encoders.items():
+            if name != self.target:
+                parts.append(self._encode(table, name, enc))
+        x = np.concatenate(parts, axis=1) if parts else np.zeros((table.num_rows, 0), np.float32)
+        if self.target is None or self.target not in table.columns:
+            return x
+        return x, self._encode_target(table)
+
+    def _numbers(self, table, name, enc):
+        out = np.empty(table.num_rows, dtype=np.float64)  # float64 on purpose, cast below
+        for i, v in enumerate(table.columns[name]):
+            if _is_missing(v):
+                out[i] = enc["mean"]
+                continue
+            f = _to_float(v)
+            if f is None:
+                raise ValueError(f"{table.source}: column {name!r} must be numeric, but line "
+                                 f"{table.lines[i]} holds {v!r}")
+            out[i] = f
+        return out
+
+    def _encode(self, table, name, enc):
+        if enc["kind"] == "numeric":
+            z = (self._numbers(table, name, enc) - enc["mean"]) / enc["std"]
+            return z.astype(np.float32)[:, None]
+        index = {c: j for j, c in enumerate(enc["categories"])}
+        out = np.zeros((table.num_rows, len(index)), dtype=np.float32)
+        for i, v in enumerate(table.columns[name]):
+            v = enc["mode"] if _is_missing(v) else v
+            j = index.get(v)
+            if j is None:
+                if self.handle_unknown == "error":
+                    raise ValueError(f"{table.source}: column {name!r}, line {table.lines[i]}: "
+                                     f"unknown category {v!r}; the training categories are "
+                                     f"{enc['categories']}")
+                self.unknown_counts[name] = self.unknown_counts.get(name, 0) + 1
+                continue
+            out[i, j] = 1.0
+        return out
+
+    def _encode_target(self, table):
+        enc = self.encoders[self.target]
+        if enc["kind"] == "numeric":
+            return self._numbers(table, self.target, enc).astype(np.float32)
+        index = {c: j for j, c in enumerate(enc["categories"])}
+        y = np.empty(table.num_rows, dtype=np.int64)
+        for i, v in enumerate(table.columns[self.target]):
+            if v not in index:
+                raise ValueError(f"{table.source}: target {self.target!r}, line "
+                                 f"{table.lines[i]}: class {v!r} was not in the training data")
+            y[i] = index[v]
+        return y
+
+    def fit_transform(self, table):
+        return self.fit(table).transform(table)
+
+    # ------------------------------------------------------------------ saving (JSON)
+    def to_json(self):
+        """The fitted transformer as JSON (no pickle)."""
+        self._check_fitted()
+        return json.dumps({"target": self.target, "missing": self.missing,
+                           "handle_unknown": self.handle_unknown, "encoders": self.encoders})
+
+    @classmethod
+    def from_json(cls, text):
+        config = json.loads(text)
+        out = cls(config["target"], missing=config["missing"],
+                  handle_unknown=config["handle_unknown"])
+        out.encoders = {k: dict(v) for k, v in config["encoders"].items()}
+        return out
