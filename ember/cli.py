@@ -2,6 +2,7 @@
 
     ember train [--model mlp] [--epochs N] [--batch-size N] [--optimizer adam]
                 [--learning-rate LR] [--seed S] [--output model.ember]
+                [--dataset digits|mnist|fashion_mnist|cifar10] [--data-dir DIR]
     ember summary MODEL_FILE
     ember evaluate MODEL_FILE [--dataset digits]
     ember predict MODEL_FILE INPUT.npy|INPUT.csv [--output predictions.csv]
@@ -17,6 +18,13 @@ import sys
 from pathlib import Path
 
 MODELS = ("mlp", "linear")
+
+
+def _load_dataset(name="digits", data_dir=None):
+    """The training data of `--dataset` (digits: bundled; others: cache or `--data-dir`)."""
+    from ember.datasets.training import load_for_training  # noqa: PLC0415
+
+    return load_for_training(name, data_dir)
 
 
 def _load_digits():
@@ -50,8 +58,8 @@ def _train(args):
     import ember  # noqa: PLC0415
 
     ember.utils.set_random_seed(args.seed)
-    (x_train, y_train), (x_test, y_test) = _load_digits()
-    model = build_model(args.model)
+    (x_train, y_train), (x_test, y_test) = _load_dataset(args.dataset, args.data_dir)
+    model = build_model(args.model, input_shape=x_train.shape[1:])
     optimizer = ember.optimizers.get(args.optimizer)
     if args.learning_rate is not None:
         optimizer.learning_rate = args.learning_rate
@@ -153,6 +161,11 @@ def build_parser():
     train.add_argument("--output", default="digits.ember",
                        help="where to save the trained model ('' to skip)")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2)
+    train.add_argument("--dataset", choices=("digits", "mnist", "fashion_mnist", "cifar10"),
+                       default="digits", help="digits is bundled (offline); the others are "
+                       "read from --data-dir or the cache ($EMBER_HOME, downloaded once)")
+    train.add_argument("--data-dir", default=None,
+                       help="a folder holding the dataset's original files")
     train.set_defaults(func=_train)
 
     summary = sub.add_parser("summary", help="print the summary of a saved model")

@@ -46,8 +46,9 @@ _CHUNK = 1 << 16
 _NETWORK_ERRORS = (urllib.error.URLError, HTTPException, OSError, TimeoutError)
 
 
-class DownloadError(OSError):
-    """A file could not be fetched from any origin; the message says what to do by hand."""
+class DownloadError(FileNotFoundError):
+    """A file is not cached and could not be fetched from any origin; the message says where
+    to place it by hand."""
 
 
 def ember_home():
