@@ -15,6 +15,7 @@ from ember import (
     callbacks,
     config,
     constraints,
+    data,
     datasets,
     initializers,
     layers,
@@ -53,7 +54,7 @@ from ember.tensor import Tensor, Variable, constant, tensor
 
 __all__ = [
     "GradientTape", "Input", "Model", "Sequential", "Tensor", "Variable", "abs", "activations",
-    "arange", "callbacks", "concat", "config", "constant", "constraints", "datasets",
+    "arange", "callbacks", "concat", "config", "constant", "constraints", "data", "datasets",
     "enable_grad", "exp", "eye", "full", "full_like", "grad", "initializers", "is_grad_enabled",
     "layers", "log", "losses", "matmul", "maximum", "mean", "metrics", "minimum", "models",
     "no_grad", "ones", "ones_like", "ops", "optimizers", "preprocessing", "random",
