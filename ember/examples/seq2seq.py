@@ -22,22 +22,38 @@ import numpy as np
 import ember
 from ember import layers
 
-TASKS = ("sort", "reverse")
+TASKS = ("sort", "reverse", "sum")
 
 
 def make_sequence_data(n, length=6, vocab=10, task="sort", seed=0):
     """Random digit sequences and their targets.
 
+    Tasks: "sort" and "reverse" give targets of the input's length; "sum" gives the base-`vocab`
+    digits of the sum of the digits, zero-padded to a fixed width (2 for 6 decimal digits):
+    input and output lengths differ, which the encoder-decoder handles like any other task.
+
     Returns:
-        (x, decoder_input, y): int32 arrays of shape (n, length). `y` is `x` sorted (or
-        reversed); `decoder_input` is `y` shifted right by one step behind the start token
-        `vocab` (the teacher-forcing input).
+        (x, decoder_input, y): int32 arrays; x is (n, length), y and decoder_input
+        (n, output length). `decoder_input` is `y` shifted right by one step behind the start
+        token `vocab` (the teacher-forcing input).
+
+    >>> x, _, y = make_sequence_data(1, length=3, task="sum", seed=0)
+    >>> int(x.sum()) == int("".join(map(str, y[0])))
+    True
     """
     if task not in TASKS:
         raise ValueError(f"make_sequence_data: `task` must be one of {TASKS}; received {task!r}")
     rng = np.random.default_rng(seed)
     x = rng.integers(0, vocab, (n, length)).astype(np.int32)
-    y = np.sort(x, axis=1) if task == "sort" else x[:, ::-1].copy()
+    if task == "sort":
+        y = np.sort(x, axis=1)
+    elif task == "reverse":
+        y = x[:, ::-1].copy()
+    else:
+        width = len(np.base_repr((vocab - 1) * length, vocab))
+        total = x.sum(axis=1)
+        y = np.stack([total // vocab ** p % vocab for p in range(width - 1, -1, -1)], 1)
+        y = y.astype(np.int32)
     dec_in = np.concatenate([np.full((n, 1), vocab, np.int32), y[:, :-1]], axis=1)
     return x, dec_in, y
 
@@ -123,7 +139,7 @@ def train_sorter(task="sort", length=6, vocab=10, n_train=4000, n_test=1000, epo
                   loss=ember.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     history = model.fit([x, dec_in], y, batch_size=batch_size, epochs=epochs, verbose=verbose)
-    pred = greedy_decode(encoder, decoder, x_test, length, start_token=vocab)
+    pred = greedy_decode(encoder, decoder, x_test, y.shape[1], start_token=vocab)
     return {"history": history.history, "test_exact": exact_sequence_accuracy(pred, y_test),
             "test_step": float(np.mean(pred == y_test)), "model": model, "encoder": encoder,
             "decoder": decoder, "x_test": x_test, "y_test": y_test, "pred": pred}

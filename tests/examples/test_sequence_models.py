@@ -104,6 +104,22 @@ def test_greedy_decoding_feeds_back_its_own_predictions():
     assert seq2seq.exact_sequence_accuracy([[1, 2], [3, 4]], [[1, 2], [3, 5]]) == 0.5
 
 
+def test_sum_targets_have_another_length():
+    x, dec_in, y = seq2seq.make_sequence_data(50, length=6, task="sum", seed=4)
+    assert y.shape == dec_in.shape == (50, 2)
+    np.testing.assert_array_equal(y[:, 0] * 10 + y[:, 1], x.sum(axis=1))
+    _, _, y3 = seq2seq.make_sequence_data(5, length=12, vocab=10, task="sum", seed=4)
+    assert y3.shape == (5, 3)
+
+
+@pytest.mark.slow
+def test_encoder_decoder_of_unequal_lengths_learns_digit_sums():
+    result = seq2seq.train_sorter(task="sum", epochs=6)
+    print(f"sum: greedy exact-sequence accuracy {result['test_exact']:.4f}")
+    assert result["pred"].shape == (len(result["x_test"]), 2)
+    assert result["test_exact"] >= 0.8
+
+
 @pytest.mark.slow
 def test_seq2seq_learns_to_sort_held_out_sequences():
     result = seq2seq.train_sorter()
