@@ -13,8 +13,9 @@ class Routes:
     def __init__(self):
         self.routes, self.hits, self.lock = {}, {}, threading.Lock()
 
-    def add(self, path, body, fail=0, cut=None, delay=0.0):
-        self.routes[path] = {"body": body, "fail": fail, "cut": cut, "delay": delay}
+    def add(self, path, body, fail=0, cut=None, delay=0.0, cut_times=None):
+        self.routes[path] = {"body": body, "fail": fail, "cut": cut, "delay": delay,
+                             "cut_times": cut_times}
 
     def count(self, path):
         return self.hits.get(path, 0)
@@ -44,7 +45,8 @@ def make_handler(routes):
             self.end_headers()
             if route["delay"]:
                 threading.Event().wait(route["delay"])
-            if route["cut"] is not None:
+            if route["cut"] is not None and (route["cut_times"] is None or
+                                             n <= route["fail"] + route["cut_times"]):
                 self.wfile.write(body[:route["cut"]])
                 self.wfile.flush()
                 self.close_connection = True

@@ -97,6 +97,23 @@ def test_server_dies_mid_transfer_then_retry_succeeds(http_server, tmp_path):
     assert hash_file(tmp_path / "datasets" / "blob.bin") == SHA
 
 
+def test_transfer_cut_once_then_the_retry_completes(http_server, tmp_path):
+    base, routes = http_server
+    routes.add("/blob.bin", BODY, cut=70000, cut_times=1)
+    fetch(base + "/blob.bin", tmp_path)
+    assert routes.count("/blob.bin") == 2
+    assert listing(tmp_path) == ["datasets/blob.bin", "datasets/blob.bin.lock"]
+
+
+def test_plain_progress_bar_without_tqdm(http_server, tmp_path, capsys):
+    base, routes = http_server
+    routes.add("/blob.bin", BODY)
+    get_file("blob.bin", origin=base + "/blob.bin", file_hash=SHA, cache_dir=str(tmp_path),
+             progress=True)
+    err = capsys.readouterr().err
+    assert "Downloading blob.bin" in err and "100.0%" in err
+
+
 def test_retries_with_backoff_after_errors(http_server, tmp_path):
     base, routes = http_server
     routes.add("/flaky.bin", BODY, fail=2)
