@@ -111,7 +111,7 @@ def run(options):
     for ax, title in ((at_init, "at initialisation"), (trained, f"after {epochs} epochs")):
         ax.set_title(f"gradient norm per layer, {title}")
         ax.set_xlabel("layer (1 = next to the input)")
-        ax.grid(alpha=0.3, which="both")
+        ax.grid(alpha=0.3)
     at_init.set_ylabel("||dL/dW|| (log)")
     trained.legend(fontsize=8)
     fig.tight_layout()

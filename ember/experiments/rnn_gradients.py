@@ -98,7 +98,7 @@ def run(options):
             ax.semilogy(steps_axis, shown, color=f"C{i}", label=cell)
         ax.set_title(f"||dL/dh_t||, {init} initialisation")
         ax.set_xlabel("time step t (loss at the last step)")
-        ax.grid(alpha=0.3, which="both")
+        ax.grid(alpha=0.3)
     axes[0].set_ylabel("gradient norm (log)")
     axes[1].legend()
     fig.tight_layout()

@@ -45,7 +45,7 @@ def figure_to_png(fig, dpi=None):
     b'\\x89PNG'
     """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 

@@ -87,14 +87,15 @@ def model_diagram(model, show_shapes=True, show_params=True):
     width = max(len(r) for r in rows.values())
     fig = new_figure(3.4 * width, 0.95 * len(rows) + 0.5)
     ax = fig.add_subplot(1, 1, 1)
-    ax.set_xlim(0, width)
+    span = 3.2 * width  # data units across: 3.2 per column, boxes 2.8 wide
+    ax.set_xlim(0, span)
     ax.set_ylim(-len(rows), 0.3)
     ax.axis("off")
     info = {n[0]: n for n in nodes}
     centre = {}
     for depth, names in rows.items():
         for i, name in enumerate(names):
-            x = (i + 0.5) * width / len(names)
+            x = (i + 0.5) * span / len(names)
             y = -depth - 0.3
             centre[name] = (x, y)
             _, kind, shape, params = info[name]

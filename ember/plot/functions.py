@@ -94,7 +94,8 @@ def plot_latent_space(z, labels=None, title=None, ax=None):
     if z.ndim != 2 or z.shape[1] < 2:
         raise ValueError(f"plot_latent_space: expected z of shape (N, D >= 2); received "
                          f"{z.shape}")
-    if ax is None:
+    own = ax is None
+    if own:
         fig = new_figure(5, 4.2)
         ax = fig.add_subplot(1, 1, 1)
     fig = ax.figure
@@ -107,4 +108,6 @@ def plot_latent_space(z, labels=None, title=None, ax=None):
     ax.set_ylabel("z[1]")
     if title:
         ax.set_title(title)
+    if own:
+        fig.tight_layout()
     return fig

@@ -101,7 +101,8 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False, tit
     cm = confusion_matrix(y_true, y_pred, n)
     n = cm.shape[0]
     shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
-    if ax is None:
+    own = ax is None
+    if own:
         fig = new_figure(1.2 + 0.45 * n, 1.0 + 0.42 * n)
         ax = fig.add_subplot(1, 1, 1)
     fig = ax.figure
@@ -120,6 +121,8 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False, tit
                     color="white" if top and shown[i, j] > top / 2 else "black")
     if title:
         ax.set_title(title)
+    if own:
+        fig.tight_layout()
     return fig
 
 
