@@ -2,8 +2,28 @@
 
 from ember.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from ember.layers.base import InputSpec, Layer, clear_session, training_scope
+from ember.layers.convolutional import (
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Convolution1D,
+    Convolution2D,
+    Convolution2DTranspose,
+)
+from ember.layers.convolutional_depthwise import (
+    DepthwiseConv2D,
+    SeparableConv2D,
+    SeparableConvolution2D,
+)
 from ember.layers.core import Activation, Dense, Identity
 from ember.layers.embedding import Embedding, Masking
+from ember.layers.image import (
+    Cropping2D,
+    LocalResponseNormalization,
+    SpatialDropout2D,
+    UpSampling2D,
+    ZeroPadding2D,
+)
 from ember.layers.input_layer import Input, InputLayer
 from ember.layers.merging import (
     Add,
@@ -25,6 +45,24 @@ from ember.layers.merging import (
 )
 from ember.layers.node import Node, SymbolicTensor
 from ember.layers.normalization import BatchNormalization, LayerNormalization
+from ember.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AvgPool1D,
+    AvgPool2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
 from ember.layers.preprocessing import (
     CenterCrop,
     Normalization,
