@@ -225,7 +225,8 @@ def _download(urls, path, file_hash, algorithm, retries, backoff, timeout, progr
 
 def get_file(fname=None, origin=None, file_hash=None, cache_dir=None, cache_subdir="datasets",
              extract=False, hash_algorithm="auto", members=None, retries=3, backoff=0.5,
-             timeout=30.0, progress=None, force_download=False, max_extract_bytes=2**33):
+             timeout=30.0, progress=None, force_download=False, max_extract_bytes=2**33,
+             untar=False, md5_hash=None):
     """Return the local path of a verified copy of a file, downloading it if needed.
 
     Args:
@@ -245,6 +246,7 @@ def get_file(fname=None, origin=None, file_hash=None, cache_dir=None, cache_subd
         progress: show a progress bar (tqdm when installed). Defaults to when stderr is a tty.
         force_download: fetch again even when a verified copy is cached.
         max_extract_bytes: refuse archives that expand past this (zip/tar bombs).
+        untar, md5_hash: Keras' legacy spellings of `extract=True` and an MD5 `file_hash`.
 
     Returns:
         The path of the file, or of the extracted folder with `extract=True`.
@@ -256,6 +258,9 @@ def get_file(fname=None, origin=None, file_hash=None, cache_dir=None, cache_subd
         ArchiveError: the archive holds a member that is not allowed (see
             `ember.utils.archive.extract_archive`).
     """
+    extract = extract or untar
+    if md5_hash is not None and file_hash is None:
+        file_hash, hash_algorithm = md5_hash, "md5"
     urls = [origin] if isinstance(origin, str) else list(origin or [])
     if fname is None:
         if not urls:

@@ -129,3 +129,20 @@ def test_decompression_bomb_capped(tmp_path):
     path.write_bytes(gzip.compress(bytes(2**20)))
     with pytest.raises(DatasetCorruptError, match="larger than 1000 bytes"):
         read_maybe_gzip(path, max_bytes=1000)
+
+
+def test_load_data_downloads_into_the_cache_through_mirrors(mnist_dir, monkeypatch, tmp_path):
+    folder, files, data = mnist_dir
+    mirrored = {k: v if k == "counts" else dict(v, origins=[
+        (tmp_path / "nowhere" / v["fname"]).as_uri(), (folder / v["fname"]).as_uri()])
+        for k, v in files.items()}
+    monkeypatch.setattr(mnist, "FILES", mirrored)
+    monkeypatch.setenv("EMBER_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("ember.utils.file_utils.time.sleep", lambda s: None)
+    (x, y), _ = mnist.load_data()
+    np.testing.assert_array_equal(x, data["train_images"])
+    cached = tmp_path / "home" / "datasets" / "mnist" / "train-images-idx3-ubyte.gz"
+    assert cached.read_bytes() == (folder / "train-images-idx3-ubyte.gz").read_bytes()
+    (folder / "train-images-idx3-ubyte.gz").unlink()  # the origin is gone: the cache serves
+    (x2, _), _ = mnist.load_data()
+    np.testing.assert_array_equal(x2, x)

@@ -154,3 +154,22 @@ def test_get_file_extract_uses_cache_and_safe_path(box):
         get_file("evil.tar.gz", origin="http://127.0.0.1:9/x", cache_dir=str(cache),
                  file_hash=hashlib.sha256(evil.read_bytes()).hexdigest(), extract=True)
     assert not (root / "escape.txt").exists() and not (cache / "escape.txt").exists()
+
+
+def test_tampered_cached_archive_is_never_extracted(box):
+    src, _, root = box
+    good = make_tar(src / "pack.tar.gz", [("pack/a.txt", "file", b"a")])
+    digest = hashlib.sha256(good.read_bytes()).hexdigest()
+    evil = make_tar(src / "evil.tar.gz", [("../../escape.txt", "file", b"x")])
+    cache = root / "cache"
+    (cache / "datasets").mkdir(parents=True)
+    (cache / "datasets" / "pack.tar.gz").write_bytes(evil.read_bytes())  # swapped in the cache
+    with pytest.raises(FileNotFoundError, match="Could not download pack.tar.gz"):
+        get_file("pack.tar.gz", origin="http://127.0.0.1:9/pack.tar.gz", file_hash=digest,
+                 cache_dir=str(cache), extract=True, retries=1)
+    assert not (root / "escape.txt").exists() and not (cache / "datasets" / "pack").exists()
+    assert not (cache / "datasets" / "pack.tar.gz").exists()  # the bad copy was dropped
+    out = get_file("pack.tar.gz", origin=good.as_uri(), file_hash=digest, cache_dir=str(cache),
+                   untar=True)
+    assert (cache / "datasets" / "pack" / "pack" / "a.txt").read_bytes() == b"a"
+    assert out == str(cache / "datasets" / "pack")
