@@ -43,7 +43,15 @@ def test_cifar10_archive_corruption_caught_by_hash(cifar10_dir):
     folder, _, _ = cifar10_dir
     path = folder / "cifar-10-binary.tar.gz"
     good = path.read_bytes()
-    for variant in (good[:100], good[:-1], good[:50] + bytes([good[50] ^ 4]) + good[51:]):
+    rng = np.random.default_rng(3)
+    cuts = [0, 1, 10, 100, 1000, len(good) // 4, len(good) // 2, len(good) - 100,
+            len(good) - 10, len(good) - 1]
+    flips = []
+    for pos in rng.integers(0, len(good), 10):
+        b = bytearray(good)
+        b[pos] ^= 1 << int(rng.integers(8))
+        flips.append(bytes(b))
+    for variant in [good[:n] for n in cuts] + flips:
         path.write_bytes(variant)
         with pytest.raises(DatasetCorruptError, match="SHA-256 mismatch"):
             cifar10.load_data(path=folder)
@@ -74,7 +82,8 @@ def test_the_real_record_count_is_enforced():
         parse_records(bytes(3073 * 9999), "b.bin", 1, 10000, (9,))
 
 
-@pytest.mark.parametrize("cut", [0, 1, 3072, 3073, 3074, 3073 * N - 1])
+@pytest.mark.parametrize("cut", [0, 1, 2, 100, 3072, 3073, 3074, 3073 * 3, 3073 * N - 2,
+                                 3073 * N - 1])
 def test_truncated_records(cut):
     raw = bytes(3073 * N)[:cut]
     with pytest.raises(DatasetCorruptError, match="wrong size"):

@@ -34,20 +34,24 @@ def test_pinned_hashes_and_counts_are_the_published_ones():
     assert mnist.FILES["train_images"]["sha256"].startswith("440fcabf73cc546f")
 
 
-def test_any_bit_flip_or_truncation_caught_by_hash(mnist_dir, monkeypatch):
+@pytest.mark.parametrize("key", ["train_images", "train_labels", "test_images", "test_labels"])
+def test_any_bit_flip_or_truncation_caught_by_hash(mnist_dir, monkeypatch, key):
     folder, files, _ = mnist_dir
     monkeypatch.setattr(mnist, "FILES", files)
-    path = folder / files["train_images"]["fname"]
+    path = folder / files[key]["fname"]
     good = path.read_bytes()
     rng = np.random.default_rng(1)
-    variants = [good[:n] for n in (0, 1, 10, len(good) // 2, len(good) - 1)]
-    for pos in rng.integers(0, len(good), 12):
+    cuts = sorted({0, 1, 2, 10, 20, len(good) // 3, len(good) // 2, len(good) - 8,
+                   len(good) - 2, len(good) - 1})
+    variants = [good[:n] for n in cuts] + [good + b"\0"]
+    for pos in rng.integers(0, len(good), 10):
         flipped = bytearray(good)
         flipped[pos] ^= 1 << int(rng.integers(8))
         variants.append(bytes(flipped))
+    assert len(variants) >= 20
     for bad in variants:
         path.write_bytes(bad)
-        with pytest.raises(DatasetCorruptError, match="train-images-idx3-ubyte.gz: SHA-256"):
+        with pytest.raises(DatasetCorruptError, match=f"{files[key]['fname']}: SHA-256"):
             mnist.load_data(path=folder)
 
 
