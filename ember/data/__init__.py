@@ -3,7 +3,7 @@ and Keras' `Sequence`/`PyDataset` for batch-indexed data."""
 
 from ember.data.dataset import INFINITE, UNKNOWN, Dataset, load_npy
 from ember.data.sequence import PyDataset, Sequence
-from ember.data.table import Table, TableTransformer, read_csv
+from ember.data.table import Table, TableTransformer, load_csv, read_csv
 
 __all__ = ["INFINITE", "UNKNOWN", "Dataset", "PyDataset", "Sequence", "Table", "TableTransformer",
-           "load_npy", "read_csv"]
+           "load_csv", "load_npy", "read_csv"]

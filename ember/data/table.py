@@ -103,6 +103,33 @@ def read_csv(path_or_buffer, delimiter=",", encoding="utf-8"):
     return Table(columns, lines, source)
 
 
+def load_csv(path_or_buffer, target, test_size=0.2, seed=0, delimiter=",", **options):
+    """Read a CSV, hold out a seeded test split, fit the encoding on the training rows only.
+
+    Args:
+        path_or_buffer: the CSV file (or a text buffer).
+        target: the target column's name.
+        test_size: the fraction held out. Defaults to 0.2.
+        seed: the split's seed. Defaults to 0.
+        delimiter: the field separator.
+        **options: `TableTransformer` options (categorical, numeric, drop, missing,
+            handle_unknown).
+
+    Returns:
+        `((x_train, y_train), (x_test, y_test), transformer)`; the fitted transformer encodes
+        new rows (`transformer.transform(read_csv(...))`).
+
+    >>> import io
+    >>> text = "a,b,y\\n" + "".join(f"{i},{'uv'[i % 2]},{i % 2}\\n" for i in range(10))
+    >>> (x, y), (xt, yt), tf = load_csv(io.StringIO(text), target="y")
+    >>> x.shape, xt.shape, tf.feature_names
+    ((8, 3), (2, 3), ['a', 'b=u', 'b=v'])
+    """
+    train, test = read_csv(path_or_buffer, delimiter).split(test_size, seed)
+    transformer = TableTransformer(target=target, **options).fit(train)
+    return transformer.transform(train), transformer.transform(test), transformer
+
+
 def _is_missing(value):
     return value.strip().lower() in MISSING
 

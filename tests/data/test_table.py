@@ -6,7 +6,7 @@ import io
 import numpy as np
 import pytest
 
-from ember.data import TableTransformer, read_csv
+from ember.data import TableTransformer, load_csv, read_csv
 
 CSV = """age,city,income,label
 30,paris,100,yes
@@ -106,3 +106,12 @@ def test_json_round_trip_applies_the_same():
     back = TableTransformer.from_json(t.to_json())
     for a, b in zip(t.transform(table()), back.transform(table())):
         np.testing.assert_array_equal(a, b)
+
+
+def test_load_csv_fits_on_train_only(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,y\n" + "".join(f"{i},{i % 3}\n" for i in range(20)))
+    (x, y), (xt, yt), t = load_csv(path, target="y", test_size=0.25, seed=1)
+    assert x.shape == (15, 1) and xt.shape == (5, 1)
+    assert abs(float(x.mean())) < 1e-6 and abs(float(xt.mean())) > 1e-3  # train statistics
+    assert y.dtype == np.float32 and t.feature_names == ["a"]
