@@ -3,7 +3,8 @@
 The data (`x`, `y`, `sample_weight`: an array, or a list or dict of arrays for several inputs
 or outputs) is checked and converted once per call (float64 becomes float32; integer labels
 stay integers), then cut into batches by slicing: a basic slice (a view) when not shuffling,
-one gather per array and batch when shuffling. No other copy is made.
+one gather per array and batch when shuffling. No other copy is made. A Dataset, generator or
+`Sequence` goes through `IterableData` instead (`adapt` chooses; see `ember.data.adapter`).
 
 >>> import numpy as np
 >>> data = ArrayData(np.arange(10.0).reshape(5, 2), np.arange(5), where="fit")

@@ -234,7 +234,8 @@ def get_file(fname=None, origin=None, file_hash=None, cache_dir=None, cache_subd
         origin: the URL, or a list of URLs (mirrors, tried in turn).
         file_hash: the expected hex digest (64 hex digits: SHA-256, 32: MD5). None skips the
             check (not recommended).
-        cache_dir: the cache root. Defaults to `$EMBER_HOME` or `~/.ember`.
+        cache_dir: the cache root. Defaults to `$EMBER_HOME` or `~/.ember` (or
+            `<tmp>/.ember` when the home folder is not writable, as Keras).
         cache_subdir: the folder under `cache_dir`. Defaults to "datasets".
         extract: extract the archive (tar, tar.gz, zip) next to it and return the folder.
         hash_algorithm: "auto" (by the hash's length), "sha256" or "md5".
@@ -274,7 +275,13 @@ def get_file(fname=None, origin=None, file_hash=None, cache_dir=None, cache_subd
     if progress is None:
         progress = sys.stderr.isatty()
     folder = os.path.join(cache_dir or ember_home(), cache_subdir)
-    os.makedirs(folder, exist_ok=True)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except PermissionError:
+        if cache_dir is not None or os.environ.get("EMBER_HOME"):
+            raise
+        folder = os.path.join(tempfile.gettempdir(), ".ember", cache_subdir)  # as Keras
+        os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, fname)
     with file_lock(path + ".lock"):
         if os.path.exists(path) and not force_download:
