@@ -15,6 +15,14 @@ RECIPES = {
                                    "per-layer gradient norms of a deep MLP, dead ReLUs"),
     "rnn-gradients": ("rnn_gradients", "SimpleRNN vs LSTM vs GRU: gradient norm against time "
                                        "step, accuracy against sequence length"),
+    "cnn-vs-mlp": ("cnn_vs_mlp", "feed-forward net vs CNN on the digits, same budget: accuracy, "
+                                 "parameters, time, confusion matrices, mistakes"),
+    "feature-maps": ("feature_maps", "a trained CNN's filters and the feature maps of each "
+                                     "convolutional layer"),
+    "cifar10-regularization": ("cifar10_regularization", "the notes' seven CIFAR-10 "
+                                                         "experiments beside the notes' figures"),
+    "transfer": ("transfer", "frozen base + new head, fine-tuning and scratch on few "
+                             "examples"),
     "vae": ("vae", "variational autoencoder on the digits: losses, latent space, samples"),
     "gan": ("gan", "GAN on the digits: sample grids over epochs, both losses"),
 }

@@ -142,7 +142,11 @@ class Report:
                 table.add_column(str(c), justify="left" if i == 0 else "right")
             for r in rows:
                 table.add_row(*r)
-            console = rich.console.Console(width=120, force_terminal=False, color_system=None)
+            # wide enough that no cell wraps: the printed numbers stay whole
+            need = sum(max([len(str(c))] + [len(r[i]) for r in rows]) + 3
+                       for i, c in enumerate(self.summary_columns)) + 1
+            console = rich.console.Console(width=max(80, need), force_terminal=False,
+                                           color_system=None)
             with console.capture() as capture:
                 console.print(table)
             return capture.get().rstrip("\n")

@@ -1,0 +1,107 @@
+"""`ember experiment cnn-vs-mlp`: the notes' exercise, a feed-forward network against a CNN
+with the same budget (epochs, optimizer, batch size) on the digits (MNIST with
+--dataset mnist): accuracy, parameters, training time, confusion matrices and the
+misclassified examples of each."""
+
+import numpy as np
+
+import ember
+from ember.experiments._common import Timer, count_params
+from ember.experiments.report import Report
+
+
+def _data(options):
+    name = options.dataset or "digits"
+    if name == "digits":
+        (x, y), (xt, yt) = ember.datasets.digits.load_data()
+        x, xt = x.astype(np.float32) / 16, xt.astype(np.float32) / 16
+    elif name == "mnist":
+        (x, y), (xt, yt) = ember.datasets.mnist.load_data()
+        x, xt = x.astype(np.float32) / 255, xt.astype(np.float32) / 255
+    else:
+        raise ValueError(f"experiment cnn-vs-mlp: --dataset must be 'digits' or 'mnist'; "
+                         f"received {name!r}")
+    y, yt = y.astype(np.int64).ravel(), yt.astype(np.int64).ravel()
+    if options.quick:
+        rng = np.random.default_rng(options.seed)
+        keep, keep_t = rng.permutation(len(x))[:500], rng.permutation(len(xt))[:200]
+        x, y, xt, yt = x[keep], y[keep], xt[keep_t], yt[keep_t]
+    return name, (x[..., None], y), (xt[..., None], yt)
+
+
+def build_mlp(shape):
+    L = ember.layers
+    return ember.Sequential([ember.Input(shape=shape), L.Flatten(),
+                             L.Dense(128, activation="relu"), L.Dense(64, activation="relu"),
+                             L.Dense(10, activation="softmax")], name="mlp")
+
+
+def build_cnn(shape):
+    L = ember.layers
+    return ember.Sequential([ember.Input(shape=shape),
+                             L.Conv2D(16, 3, padding="same", activation="relu", name="conv1"),
+                             L.MaxPooling2D(2, name="pool1"),
+                             L.Conv2D(32, 3, padding="same", activation="relu", name="conv2"),
+                             L.MaxPooling2D(2, name="pool2"), L.Flatten(),
+                             L.Dense(64, activation="relu"),
+                             L.Dense(10, activation="softmax")], name="cnn")
+
+
+def run(options):
+    from ember import plot  # noqa: PLC0415  (optional extra)
+
+    name, (x, y), (xt, yt) = _data(options)
+    epochs = options.epochs_or(20, 3)
+    report = Report("cnn-vs-mlp", "Feed-forward network against CNN, same budget",
+                    f"{name}: {len(x)} training and {len(xt)} test images of shape "
+                    f"{x.shape[1:]}; both trained {epochs} epochs with Adam(1e-3), batch 32, "
+                    "from the same seed.")
+    rows, runs, predictions = [], {}, {}
+    for build in (build_mlp, build_cnn):
+        ember.utils.set_random_seed(options.seed)
+        model = build(x.shape[1:])
+        model.compile(ember.optimizers.Adam(1e-3), "sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        with Timer() as t:
+            history = model.fit(x, y, batch_size=32, epochs=epochs, verbose=0,
+                                validation_data=(xt, yt))
+        pred = model.predict(xt, batch_size=256, verbose=0).argmax(-1)
+        acc = float(np.mean(pred == yt))
+        predictions[model.name] = pred
+        runs[model.name] = {"params": count_params(model), "train_seconds": t.seconds,
+                            "test_accuracy": acc, "misclassified": int(np.sum(pred != yt)),
+                            "history": history.history,
+                            "confusion_matrix": plot.confusion_matrix(yt, pred, 10).tolist()}
+        rows.append([model.name, runs[model.name]["params"], t.seconds, acc,
+                     runs[model.name]["misclassified"]])
+        report.add_figure(f"{model.name}_history", history.plot(),
+                          f"{model.name}: loss and accuracy per epoch")
+        report.add_figure(f"{model.name}_diagram", plot.model_diagram(model),
+                          f"{model.name}: layers, output shapes, parameters")
+    report.results.update({"dataset": name, "epochs": epochs, "train_size": len(x),
+                           "test_size": len(xt), "runs": runs})
+    report.set_summary(["model", "params", "train seconds", "test accuracy", "misclassified"],
+                       rows)
+    fig = plot.new_figure(11, 4.8)
+    axes = fig.subplots(1, 2)
+    for ax, model_name in zip(axes, predictions):
+        plot.plot_confusion_matrix(yt, predictions[model_name], class_names=list(range(10)),
+                                   title=model_name, ax=ax)
+    fig.tight_layout()
+    report.add_figure("confusion_matrices", fig, "Confusion matrices on the test set "
+                                                 "(rows: true digit)")
+    for model_name, pred in predictions.items():
+        wrong = np.flatnonzero(pred != yt)[:16]
+        if len(wrong):
+            report.add_figure(f"{model_name}_misclassified",
+                              plot.image_grid(xt[wrong], labels=[f"{yt[i]}->{pred[i]}"
+                                                                 for i in wrong], ncols=8),
+                              f"{model_name}: misclassified test images (true->predicted)")
+    report.add_section("The models", "Same data, same optimizer and budget.",
+                       figures=["mlp_diagram.png", "cnn_diagram.png"])
+    report.add_section("Training", "", figures=["mlp_history.png", "cnn_history.png"])
+    report.add_section("Confusion matrices", "", figures=["confusion_matrices.png"])
+    wrong_figs = [f for f in report.figures if f.endswith("_misclassified.png")]
+    report.add_section("Misclassified examples", "" if wrong_figs else "none",
+                       figures=wrong_figs)
+    return report
