@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 from ember import (
     activations,
+    applications,
     callbacks,
     config,
     constraints,
@@ -54,10 +55,10 @@ from ember.tensor import Tensor, Variable, constant, tensor
 
 __all__ = [
     "GradientTape", "Input", "Model", "Sequential", "Tensor", "Variable", "abs", "activations",
-    "arange", "callbacks", "concat", "config", "constant", "constraints", "data", "datasets",
-    "enable_grad", "exp", "eye", "full", "full_like", "grad", "initializers", "is_grad_enabled",
-    "layers", "log", "losses", "matmul", "maximum", "mean", "metrics", "minimum", "models",
-    "no_grad", "ones", "ones_like", "ops", "optimizers", "preprocessing", "random",
+    "applications", "arange", "callbacks", "concat", "config", "constant", "constraints",
+    "data", "datasets", "enable_grad", "exp", "eye", "full", "full_like", "grad", "initializers",
+    "is_grad_enabled", "layers", "log", "losses", "matmul", "maximum", "mean", "metrics", "minimum",
+    "models", "no_grad", "ones", "ones_like", "ops", "optimizers", "preprocessing", "random",
     "regularizers", "reshape", "saving", "sqrt", "stack", "sum", "tensor", "testing", "utils",
     "where", "zeros", "zeros_like",
 ]

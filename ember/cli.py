@@ -8,6 +8,8 @@
     ember predict MODEL_FILE INPUT.npy|INPUT.csv [--output predictions.csv]
     ember demo two-moons
     ember experiment NAME [--quick] [--epochs N] [--seed S] [--dataset D] [--output DIR]
+    ember zoo [compare] [--models a,b] [--image-size 64] [--batch-sizes 1,4]
+    ember train vae|gan|dcgan [--epochs N]   (also `--model vae`)
 
 Training runs on the bundled digits by default, so it works offline. Ctrl-C stops at a step
 boundary and exits with 130, leaving any saved file intact.
@@ -191,6 +193,8 @@ def build_parser():
 
     from ember.experiments.cli import add_parser as add_experiment  # noqa: PLC0415
     add_experiment(sub)  # `ember experiment NAME`: the notes' experiments as reports
+    from ember.applications.cli import add_parser as add_zoo  # noqa: PLC0415
+    add_zoo(sub)  # `ember zoo [compare]`, `ember train vae|gan|dcgan`
     return parser
 
 

@@ -68,3 +68,17 @@ def test_minimax_option_trains_and_bad_option_is_rejected(scaled_digits):
     assert history["g_loss"][0] < 0  # log(1 - D) is negative
     with pytest.raises(ValueError, match="generator_loss must be .* received 'wgan'"):
         GAN(generator_loss="wgan")
+
+
+@pytest.mark.slow
+def test_dcgan_on_digits(scaled_digits, tmp_path):
+    from ember.applications.generative import DCGAN
+
+    (x_train, _), _ = scaled_digits
+    ember.utils.set_random_seed(0)
+    gan = DCGAN(latent_dim=16)
+    names = [layer.name for layer in gan.generator.layers]
+    assert {"up1_conv", "up1_bn", "up1_leaky"} <= set(names)
+    assert gan.generator.output_shape == (None, 8, 8, 1)
+    gan.compile()
+    check_adversarial_training(gan, x_train[..., None], 8, tmp_path)
