@@ -27,8 +27,10 @@ def _zoo(args):
     batch_sizes = tuple(int(b) for b in args.batch_sizes.split(","))
     rows = zoo.compare(names, image_size=args.image_size, batch_sizes=batch_sizes,
                        repeats=args.repeats)
-    print(f"params and GMACs at the reference input (224x224x3, 1000 classes); time and peak "
-          f"memory of a forward pass at {args.image_size}x{args.image_size} on this machine")
+    print("params and GMACs at each model's reference input (224x224x3 and 1000 classes; "
+          "LeNet-5 and ResNet-20 32x32, 10 classes); time and peak memory of a forward pass "
+          f"at 'input' (at least {args.image_size}x{args.image_size} where the reference is "
+          "larger), measured on this machine")
     print(zoo.format_table(rows, batch_sizes))
     return 0
 
