@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 from ember.models.summary import count_params, output_shape_text
-from ember.plot._backend import figure_to_png, new_figure
+from ember.plot._backend import figure_to_png, new_figure, require_matplotlib
 
 
 def model_graph(model):
@@ -74,6 +74,7 @@ def model_diagram(model, show_shapes=True, show_params=True):
     >>> len(model_diagram(m).axes[0].patches)  # one box per node
     2
     """
+    require_matplotlib()  # before any matplotlib import: the error says what to install
     from matplotlib.patches import FancyBboxPatch  # noqa: PLC0415
 
     nodes, edges = model_graph(model)

@@ -52,7 +52,9 @@ def plot_history(history, metrics=None, title=None, width_per_panel=4.0):
     missing = [n for n in names if n not in logs and "val_" + n not in logs]
     if missing:
         raise ValueError(f"plot_history: no logs named {missing}; logged: {sorted(logs)}")
-    fig = new_figure(width_per_panel * len(names), 3.4)
+    fig = new_figure(width_per_panel * len(names), 3.4)  # says what to install if needed
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415  (optional dependency)
+
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names):
         for key, label, style in ((name, "train", "-"), ("val_" + name, "validation", "--")):
@@ -62,6 +64,7 @@ def plot_history(history, metrics=None, title=None, width_per_panel=4.0):
                         markersize=3, label=label)
         ax.set_title(name)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     if title:

@@ -15,15 +15,25 @@ from ember import plot  # noqa: E402
 def test_core_imports_without_matplotlib_and_plot_says_what_to_install():
     code = (
         "import sys; sys.modules['matplotlib'] = None\n"
-        "import ember, ember.plot\n"
+        "import numpy as np, ember, ember.cli, ember.plot as p\n"
         "h = ember.callbacks.History(); h.history = {'loss': [1.0]}\n"
-        "try:\n    h.plot()\nexcept ImportError as e:\n    print('ERR', e)\n"
+        "m = ember.Sequential([ember.Input(shape=(2,)), ember.layers.Dense(1)])\n"
+        "calls = [h.plot, lambda: p.plot_activations(), lambda: p.model_diagram(m),\n"
+        "         lambda: p.image_grid(np.zeros((2, 3, 3))), lambda: p.plot_filters(\n"
+        "         np.zeros((3, 3, 1, 2))), lambda: p.plot_latent_space(np.zeros((3, 2))),\n"
+        "         lambda: p.plot_confusion_matrix([0], [0])]\n"
+        "for call in calls:\n"
+        "    try:\n        call()\n    except ImportError as e:\n        print('ERR', e)\n"
+        "print(ember.cli.main(['experiment', 'optimizers', '--quick']))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "ERR ember.plot needs matplotlib" in out.stdout
-    assert "pip install 'ember[plot]'" in out.stdout
+    lines = out.stdout.splitlines()
+    assert lines[:7] == ["ERR " + plot.INSTALL_HINT] * 7
+    assert "pip install 'ember[plot]'" in plot.INSTALL_HINT
+    assert lines[7] == "2"  # `ember experiment` exits 2 ...
+    assert "ember experiment: ember.plot needs matplotlib" in out.stderr  # ... saying why
 
 
 def test_history_of_a_real_fit(picture, tmp_path):
