@@ -79,7 +79,9 @@ def run(name, options=None, write=True, echo=print):
     if options.epochs is not None and options.epochs < 1:
         raise ValueError(f"experiment: --epochs must be >= 1; received {options.epochs}")
     import ember  # noqa: PLC0415
+    from ember.plot import require_matplotlib  # noqa: PLC0415
 
+    require_matplotlib()  # fail before training, saying what to install
     ember.utils.set_random_seed(options.seed)
     module = importlib.import_module(f"ember.experiments.{RECIPES[name][0]}")
     start = time.perf_counter()
