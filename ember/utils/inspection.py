@@ -8,11 +8,15 @@ The notes explain CNNs through what their filters look like and where each filte
 
 import numpy as np
 
-from ember.layers.base import Layer
+
+def _is_layer(obj):
+    from ember.layers.base import Layer  # noqa: PLC0415  (ember.utils loads before layers)
+
+    return isinstance(obj, Layer)
 
 
 def _layer(model, name):
-    if isinstance(name, Layer):
+    if _is_layer(name):
         return name
     names = [layer.name for layer in model.layers]
     if name not in names:
@@ -44,7 +48,7 @@ def activation_model(model, layer_names):
         raise ValueError(f"{type(model).__name__} '{model.name}' has no known inputs: build "
                          "it on an ember.Input(shape=...) (or call it once) before asking for "
                          "its activations")
-    single = isinstance(layer_names, (str, Layer))
+    single = isinstance(layer_names, str) or _is_layer(layer_names)
     names = [layer_names] if single else list(layer_names)
     if not names:
         raise ValueError("activation_model: layer_names is empty; name at least one layer")
@@ -74,7 +78,7 @@ def get_activations(model, x, layer_names, batch_size=32):
     >>> {k: v.shape for k, v in get_activations(m, np.ones((5, 6, 6, 1)), ["c1", "p1"]).items()}
     {'c1': (5, 4, 4, 2), 'p1': (5, 2, 2, 2)}
     """
-    single = isinstance(layer_names, (str, Layer))
+    single = isinstance(layer_names, str) or _is_layer(layer_names)
     names = [layer_names] if single else list(layer_names)
     sub = activation_model(model, names)
     outs = sub.predict(np.asarray(x, np.float32), batch_size=batch_size, verbose=0)
