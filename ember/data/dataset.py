@@ -1,7 +1,8 @@
 """`Dataset`: a small `tf.data`-style input pipeline on NumPy, iterated in Python.
 
-A Dataset is a recipe: `from_tensor_slices`, `from_generator` or `from_npy` make one, and
-`shuffle`, `batch`, `map`, `cache`, `prefetch`, `repeat`, `take`, `skip` each return a new one.
+A Dataset is a recipe: `from_tensor_slices`, `from_generator`, `from_npy` or `list_files`
+make one, and `shuffle`, `batch`, `map`, `cache`, `prefetch`, `repeat`, `take`, `skip` each
+return a new one.
 Iterating it (`for batch in ds`, once per epoch) yields NumPy arrays in the element's structure
 (an array, a tuple or a dict). `fit`, `evaluate` and `predict` take a Dataset directly.
 
@@ -18,6 +19,7 @@ read one batch at a time.
 [[2, 4, 3, 0, 1]]
 """
 
+import glob
 import itertools
 import os
 
@@ -144,6 +146,28 @@ class Dataset:
         """
         leaves = [load_npy(p, mmap) for p in flatten_structure(paths)]
         return _Slices(_pack(paths, leaves))
+
+    @staticmethod
+    def list_files(file_pattern, shuffle=True, seed=None):
+        """The paths matching a glob pattern (or a list of patterns), one element each, as
+        `tf.data.Dataset.list_files`: read each file with `map` (e.g. `load_npy`).
+
+        Args:
+            file_pattern: a glob pattern such as `"data/*.npy"`, or a list of them.
+            shuffle: a new seeded order each pass (default, as tf.data); False: sorted.
+            seed: the shuffle's seed (None: from ember's global generator).
+
+        Raises:
+            ValueError: no file matches.
+        """
+        patterns = [file_pattern] if isinstance(file_pattern, str | os.PathLike) else list(
+            file_pattern)
+        found = sorted({p for pattern in patterns
+                        for p in glob.glob(os.fspath(pattern)) if os.path.isfile(p)})
+        if not found:
+            raise ValueError(f"Dataset.list_files: no file matches {patterns}")
+        ds = _Slices(np.array(found))
+        return ds.shuffle(len(found), seed=seed) if shuffle else ds
 
     # --------------------------------------------------------------- transformations
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True):

@@ -158,3 +158,20 @@ def test_memory_mapped_npy(tmp_path):
     np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(ValueError, match="without pickle"):
         load_npy(tmp_path / "obj.npy")
+
+
+def test_list_files_then_map_reads_each_file(tmp_path):
+    for i in range(5):
+        np.save(tmp_path / f"part{i}.npy", np.full((2,), i, dtype=np.int64))
+    (tmp_path / "notes.txt").write_text("not an array")
+    pattern = str(tmp_path / "*.npy")
+    ds = Dataset.list_files(pattern, shuffle=False).map(lambda p: load_npy(p, mmap=False))
+    assert values(ds.batch(2)) == [[[0, 0], [1, 1]], [[2, 2], [3, 3]], [[4, 4]]]
+    shuffled = Dataset.list_files(pattern, seed=3)
+    first, second = [str(p) for p in shuffled], [str(p) for p in shuffled]
+    assert sorted(first) == sorted(second) == [str(tmp_path / f"part{i}.npy") for i in range(5)]
+    assert first != second  # a new order each pass
+    again = Dataset.list_files([pattern], seed=3)
+    assert [str(p) for p in again] == first  # seeded
+    with pytest.raises(ValueError, match="no file matches"):
+        Dataset.list_files(str(tmp_path / "*.csv"))
