@@ -181,7 +181,18 @@ def _copy_member(src, staging, name, is_dir, limit=None):
             out.write(chunk)
 
 
-def extract_archive(path, target, members=None, max_bytes=2**33, marker=None):
+def _formats(archive_format):
+    if archive_format in ("auto", None):
+        return ("tar", "zip") if archive_format == "auto" else ()
+    formats = (archive_format,) if isinstance(archive_format, str) else tuple(archive_format)
+    if not set(formats) <= {"tar", "zip"}:
+        raise ValueError(f"extract_archive: `archive_format` must be 'auto', 'tar', 'zip' or a "
+                         f"list of them; received archive_format={archive_format!r}")
+    return formats
+
+
+def extract_archive(path, target, members=None, max_bytes=2**33, marker=None,
+                    archive_format="auto"):
     """Extract the tar or zip archive at `path` into the folder `target`, safely.
 
     Args:
@@ -191,6 +202,7 @@ def extract_archive(path, target, members=None, max_bytes=2**33, marker=None):
             None allows every regular file.
         max_bytes: the largest total uncompressed size accepted.
         marker: optional `(file, text)` written into the staging folder before it is moved.
+        archive_format: "auto" (tar or zip, as Keras), "tar", "zip" or a list of them.
 
     Returns:
         `target`.
@@ -202,9 +214,11 @@ def extract_archive(path, target, members=None, max_bytes=2**33, marker=None):
     """
     target = os.path.abspath(target)
     parent = os.path.dirname(target)
-    is_zip = zipfile.is_zipfile(path)
-    if not is_zip and not tarfile.is_tarfile(path):
-        raise ValueError(f"{path}: not a tar or zip archive")
+    formats = _formats(archive_format)
+    is_zip = "zip" in formats and zipfile.is_zipfile(path)
+    if not is_zip and not ("tar" in formats and tarfile.is_tarfile(path)):
+        raise ValueError(f"{path}: not an archive of the format(s) {list(formats)} "
+                         f"(archive_format={archive_format!r})")
     chosen = (_plan_zip if is_zip else _plan_tar)(path, target, members, max_bytes)
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(target)}.")

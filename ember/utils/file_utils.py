@@ -226,7 +226,7 @@ def _download(urls, path, file_hash, algorithm, retries, backoff, timeout, progr
 def get_file(fname=None, origin=None, file_hash=None, cache_dir=None, cache_subdir="datasets",
              extract=False, hash_algorithm="auto", members=None, retries=3, backoff=0.5,
              timeout=30.0, progress=None, force_download=False, max_extract_bytes=2**33,
-             untar=False, md5_hash=None):
+             untar=False, md5_hash=None, archive_format="auto"):
     """Return the local path of a verified copy of a file, downloading it if needed.
 
     Args:
@@ -248,6 +248,7 @@ def get_file(fname=None, origin=None, file_hash=None, cache_dir=None, cache_subd
         force_download: fetch again even when a verified copy is cached.
         max_extract_bytes: refuse archives that expand past this (zip/tar bombs).
         untar, md5_hash: Keras' legacy spellings of `extract=True` and an MD5 `file_hash`.
+        archive_format: with `extract`: "auto" (tar or zip), "tar", "zip" or a list of them.
 
     Returns:
         The path of the file, or of the extracted folder with `extract=True`.
@@ -286,15 +287,17 @@ def get_file(fname=None, origin=None, file_hash=None, cache_dir=None, cache_subd
     with file_lock(path + ".lock"):
         if os.path.exists(path) and not force_download:
             if file_hash is None or hash_file(path, algorithm) == file_hash.lower():
-                return _maybe_extract(path, extract, file_hash, members, max_extract_bytes)
+                return _maybe_extract(path, extract, file_hash, members, max_extract_bytes,
+                                      archive_format)
             os.remove(path)  # a bad cached copy: fetched again once, below
         if not urls:
             raise DownloadError(f"{fname} is not in the cache ({path}) and no origin was given")
         _download(urls, path, file_hash, algorithm, retries, backoff, timeout, progress)
-        return _maybe_extract(path, extract, file_hash, members, max_extract_bytes)
+        return _maybe_extract(path, extract, file_hash, members, max_extract_bytes,
+                              archive_format)
 
 
-def _maybe_extract(path, extract, file_hash, members, max_bytes):
+def _maybe_extract(path, extract, file_hash, members, max_bytes, archive_format="auto"):
     if not extract:
         return path
     target = os.path.join(os.path.dirname(path), archive_root_name(path))
@@ -304,5 +307,6 @@ def _maybe_extract(path, extract, file_hash, members, max_bytes):
         with open(marker, encoding="ascii", errors="replace") as f:
             if f.read().strip() == stamp:
                 return target
-    extract_archive(path, target, members=members, max_bytes=max_bytes, marker=(marker, stamp))
+    extract_archive(path, target, members=members, max_bytes=max_bytes, marker=(marker, stamp),
+                    archive_format=archive_format)
     return target

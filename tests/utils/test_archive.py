@@ -135,6 +135,22 @@ def test_valid_zip(box):
     assert (target / "x" / "y.txt").read_bytes() == b"yy"
 
 
+def test_archive_format_restricts_what_is_opened(box):
+    src, target, root = box
+    zip_path = make_zip(src / "ok.zip", [("y.txt", b"yy", 0o100644)])
+    tar_path = make_tar(src / "ok.tar.gz", [("t.txt", "file", b"t")])
+    before = tree(root)
+    with pytest.raises(ValueError, match=r"\['tar'\]"):
+        extract_archive(zip_path, target, archive_format="tar")
+    with pytest.raises(ValueError, match=r"\['zip'\]"):
+        extract_archive(tar_path, target, archive_format=["zip"])
+    with pytest.raises(ValueError, match="archive_format"):
+        extract_archive(tar_path, target, archive_format="rar")
+    assert tree(root) == before
+    extract_archive(tar_path, target, archive_format="tar")
+    assert tree(target) == ["t.txt"]
+
+
 def test_get_file_extract_uses_cache_and_safe_path(box):
     src, _, root = box
     path = make_tar(src / "pack.tar.gz", [("pack/a.txt", "file", b"a")])
