@@ -30,6 +30,7 @@ import contextlib
 import numpy as np
 
 from ember.layers.base import Layer
+from ember.models import Model
 from ember.tensor import Variable
 
 _CONV_CLASSES = ("Conv1D", "Conv2D", "Conv3D")
@@ -115,8 +116,7 @@ def _nodes(model):
         if type(layer).__name__ == "InputLayer":
             continue
         nodes = [n for n in layer._inbound_nodes if own is None or id(n) in own]
-        if hasattr(layer, "layers") and hasattr(layer, "_inbound_nodes") and \
-                getattr(layer, "_layers", None):
+        if isinstance(layer, Model):  # a nested model: its own layers
             out.extend(_nodes(layer))
             continue
         if not nodes:

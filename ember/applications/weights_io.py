@@ -75,9 +75,11 @@ def write_state_dict(state, path):
 
 def _weighted_layers(model):
     """Layers that own weights, nested models expanded, in graph order."""
+    from ember.models import Model  # noqa: PLC0415
+
     out = []
     for layer in model.layers:
-        if getattr(layer, "_layers", None) and hasattr(layer, "inputs"):
+        if isinstance(layer, Model):
             out.extend(_weighted_layers(layer))
         elif layer.weights:
             out.append(layer)

@@ -61,3 +61,19 @@ def test_digits_transfer_from_0_4_to_5_9_with_few_examples():
     assert results["frozen"] > 0.6
     assert results["finetuned"] > 0.6 and results["finetuned"] >= results["frozen"] - 0.05
     assert results["scratch"] > 0.5
+
+
+def test_costs_and_weights_see_through_the_nested_base(tmp_path):
+    from ember.applications import costs, weights_io
+
+    base = transfer.build_base()
+    model = transfer.with_head(base, 5, "target")
+    rows = costs.layer_costs(model)
+    assert [r["name"] for r in rows][:2] == ["block1_conv", "block1_bn"]
+    # conv 3*3*1*16 + 3*3*16*32, BN gammas/betas 2*(16+32), head 128*5+5
+    assert costs.count_params(model) == 144 + 4608 + 96 + 645
+    base.trainable = False  # frozen weights are still parameters of the architecture
+    assert costs.count_params(model) == 144 + 4608 + 96 + 645
+    state = weights_io.export_state_dict(model)
+    assert state["block1_conv.weight"].shape == (16, 1, 3, 3)
+    assert state["head.weight"].shape == (5, 128)
