@@ -158,3 +158,59 @@ def test_vgg_style_flatten_reorders_dense_inputs_by_module_order():
     weights_io.load_state_dict(model, {k: v.numpy() for k, v in ref.state_dict().items()})
     x = np.random.default_rng(3).standard_normal((2, 4, 4, 3)).astype(np.float32)
     np.testing.assert_allclose(model.predict(x, verbose=0), torch_logits(ref, x), atol=1e-4)
+
+
+class BasicConv2d(nn.Module):
+    """torchvision.models.googlenet.BasicConv2d: conv (no bias) -> BN(eps 1e-3) -> ReLU."""
+
+    def __init__(self, cin, cout, kernel, padding=0):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, kernel, padding=padding, bias=False)
+        self.bn = nn.BatchNorm2d(cout, eps=0.001)
+
+    def forward(self, x):
+        return torch.relu(self.bn(self.conv(x)))
+
+
+class Inception(nn.Module):
+    """torchvision.models.googlenet.Inception (its "5x5" branch is a 3x3)."""
+
+    def __init__(self, cin, c1, c3r, c3, c5r, c5, pool_proj):
+        super().__init__()
+        self.branch1 = BasicConv2d(cin, c1, 1)
+        self.branch2 = nn.Sequential(BasicConv2d(cin, c3r, 1), BasicConv2d(c3r, c3, 3, 1))
+        self.branch3 = nn.Sequential(BasicConv2d(cin, c5r, 1), BasicConv2d(c5r, c5, 3, 1))
+        self.branch4 = nn.Sequential(nn.MaxPool2d(3, 1, 1, ceil_mode=True),
+                                     BasicConv2d(cin, pool_proj, 1))
+
+    def forward(self, x):
+        return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], 1)
+
+
+class TorchMiniGoogLeNet(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = BasicConv2d(3, 16, 3, padding=1)
+        self.maxpool1 = nn.MaxPool2d(3, 2, ceil_mode=True)
+        self.inception3a = Inception(16, *channels)
+
+    def forward(self, x):
+        return self.inception3a(self.maxpool1(self.conv1(x)))
+
+
+def test_inception_module_and_ceil_mode_pooling_match_torch():
+    from ember.applications import googlenet
+
+    channels = (8, 4, 8, 4, 6, 5)
+    ref = randomise(TorchMiniGoogLeNet(channels))
+    inputs = ember.Input(shape=(10, 10, 3))  # 10 -> ceil((10 - 3) / 2) + 1 = 5 (floor: 4)
+    rec = googlenet.Recorder(bn=googlenet.GOOGLENET_BN)
+    x = rec.conv_bn_relu(inputs, 16, 3, "conv1", "conv1.conv", "conv1.bn", pad=1)
+    x = googlenet.max_pool_ceil(x, 3, 2, "pool1")
+    model = ember.Model(inputs, googlenet.inception_module(rec, x, "3a", channels))
+    assert model.output_shape == (None, 5, 5, 8 + 8 + 6 + 5)
+    weights_io.load_state_dict(model, {k: v.numpy() for k, v in ref.state_dict().items()},
+                               layout=rec.layout)
+    xs = np.random.default_rng(4).standard_normal((2, 10, 10, 3)).astype(np.float32)
+    expected = torch_logits(ref, xs).transpose(0, 2, 3, 1)
+    np.testing.assert_allclose(model.predict(xs, verbose=0), expected, atol=1e-4)
