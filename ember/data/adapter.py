@@ -40,7 +40,14 @@ def check_iterable_call(x, y, sample_weight, batch_size, where, validation_split
     """Keras' argument rules for a Dataset/generator/Sequence `x` (nothing for arrays)."""
     if not is_iterable_input(x):
         return
-    kind = type(x).__name__
+    if isinstance(x, Dataset):
+        kind = "Dataset"
+    elif isinstance(x, Sequence):
+        kind = f"Sequence ({type(x).__name__})"
+    elif isinstance(x, types.GeneratorType):
+        kind = "generator"
+    else:
+        kind = f"Python iterator ({type(x).__name__})"
     for name, value in (("y", y), ("sample_weight", sample_weight)):
         if value is not None:
             raise ValueError(f"{where}: `{name}` argument is not supported when `x` is a "

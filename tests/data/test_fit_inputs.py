@@ -129,8 +129,14 @@ def test_keras_rules(kwargs, match):
     x, y = data()
     with pytest.raises(ValueError, match=match):
         model().fit(Dataset.from_tensor_slices((x, y)).batch(8), verbose=0, **kwargs)
-    with pytest.raises(ValueError, match="batch_size"):
+    with pytest.raises(ValueError, match=r"when `x` is a Sequence \(Batches\)"):
         model().evaluate(Batches(x, y, 8), batch_size=4, verbose=0)
+    with pytest.raises(ValueError, match="not for a generator;"):
+        model().fit((b for b in [(x, y)]), validation_split=0.5, verbose=0)
+    with pytest.raises(ValueError, match=r"not for a Python iterator \(list_iterator\)"):
+        model().fit(iter([(x, y)]), validation_split=0.5, verbose=0)
+    with pytest.raises(ValueError, match="not for a Dataset;"):
+        model().fit(Dataset.from_generator(lambda: iter([(x, y)])), validation_split=0.5)
 
 
 def test_class_weight_and_validate_inputs_with_dataset():
