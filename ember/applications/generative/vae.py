@@ -64,6 +64,9 @@ def build_decoder(output_shape=(8, 8), latent_dim=2, hidden=(64, 128)):
 class VAE(Model):
     """A VAE with a custom `train_step`: `fit(x)` alone (no targets) trains it.
 
+    Calling the model returns reconstructions (pixel probabilities): from a sampled z in
+    training, from z = mu otherwise (so `predict` is deterministic).
+
     Args:
         encoder: a model from x to `[z_mean, z_log_var]`. Defaults to `build_encoder(...)`.
         decoder: a model from z to pixel logits. Defaults to `build_decoder(...)`.
