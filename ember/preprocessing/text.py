@@ -111,6 +111,9 @@ class Tokenizer:
         split: the word separator. Defaults to " ".
         char_level: every character is a token (filters are not applied). Defaults to False.
         oov_token: the out-of-vocabulary token. Defaults to None (unknown words are dropped).
+        analyzer: a callable str -> list of tokens replacing word splitting (it gets the
+            raw text: as in Keras, `lower` and `filters` are not applied). Defaults
+            to None.
 
     >>> tok = Tokenizer()
     >>> tok.fit_on_texts(["the cat sat", "the dog"])
@@ -150,7 +153,7 @@ class Tokenizer:
             raise TypeError(f"Tokenizer: expected texts as str (or lists of tokens); received "
                             f"{type(text).__name__}")
         if self.analyzer is not None:
-            return list(self.analyzer(text.lower() if self.lower else text))
+            return list(self.analyzer(text))  # as Keras: `lower` is the analyzer's job
         return text_to_word_sequence(text, self.filters, self.lower, self.split)
 
     @staticmethod

@@ -127,6 +127,16 @@ def test_tokenizer_char_level():
     assert tok.sequences_to_texts([[3, 1]]) == ["c a"]
 
 
+def test_tokenizer_analyzer_gets_the_raw_text_as_keras():
+    tok = Tokenizer(analyzer=lambda t: t.split("|"))
+    tok.fit_on_texts(["A|b|A", "b|c!"])
+    # the analyzer replaces splitting, filters and lower-casing (Keras)
+    assert tok.word_index == {"A": 1, "b": 2, "c!": 3}
+    assert tok.texts_to_sequences(["c!|a|A"]) == [[3, 1]]
+    with pytest.raises(ValueError, match="analyzer"):
+        tok.to_json()
+
+
 def test_texts_to_matrix_modes_by_hand():
     tok = Tokenizer()
     tok.fit_on_texts(["a a b", "b c"])  # a: 2, b: 2, c: 1 -> a=1, b=2, c=3; width 4
