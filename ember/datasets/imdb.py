@@ -10,7 +10,9 @@ length >= maxlen dropped), `num_words`/`skip_top` with `oov_char`. Two differenc
 ranks are computed here, not read from Keras' `imdb_word_index.json`, so single indices differ
 from Keras' preprocessed copy; and with `maxlen` the train/test split follows the filtered
 reviews (Keras cuts at the unfiltered train length, moving test reviews into train).
-SHA-256 pinned from tensorflow/datasets' url_checksums/imdb_reviews.txt.
+SHA-256 pinned from tensorflow/datasets' url_checksums/imdb_reviews.txt. Tokenising the
+50,000 reviews takes a while, so when the archive sits in ember's cache the result is kept
+beside it as `.npz` arrays (no pickle; checked on load, rebuilt when anything is off).
 
 >>> _keras_form([[1, 2], [5, 3, 3]], start_char=1, oov_char=2, index_from=3, num_words=7,
 ...             skip_top=0, maxlen=None)
@@ -71,17 +73,28 @@ def read_reviews(archive, counts=None):
 
 
 @functools.lru_cache(maxsize=2)
-def _tokenized(archive):
+def _tokenized(archive, cache_tokens=False):
+    """`((train seqs, labels), (test seqs, labels), word_index)`; with `cache_tokens` (the
+    archive is in ember's cache) the result is kept beside it (`_token_cache`)."""
+    from ember.datasets import _token_cache  # noqa: PLC0415
     from ember.preprocessing.text import Tokenizer  # noqa: PLC0415
 
+    cache = _token_cache.path_for(archive) if cache_tokens else None
+    if cache is not None:
+        hit = _token_cache.load(cache, ARCHIVE["sha256"], COUNTS)
+        if hit is not None:
+            return hit
     reviews = read_reviews(archive)
     tokenizer = Tokenizer()
     texts = reviews["train"][0] + reviews["test"][0]
     tokenizer.fit_on_texts(texts)
     seqs = tokenizer.texts_to_sequences(texts)
     n = len(reviews["train"][0])
-    return (seqs[:n], reviews["train"][1]), (seqs[n:], reviews["test"][1]), \
-        dict(tokenizer.word_index)
+    out = ((seqs[:n], reviews["train"][1]), (seqs[n:], reviews["test"][1]),
+           dict(tokenizer.word_index))
+    if cache is not None:
+        _token_cache.save(cache, ARCHIVE["sha256"], *out)
+    return out
 
 
 def _keras_form(xs, start_char, oov_char, index_from, num_words, skip_top, maxlen,
@@ -127,8 +140,9 @@ def load_data(path=None, num_words=None, skip_top=0, maxlen=None, seed=113, star
         `((x_train, y_train), (x_test, y_test))`: object arrays (25000,) of int lists and
         int64 labels (25000,), as Keras.
     """
-    archive = locate(ARCHIVE, path if path is not None else data_dir, "imdb")
-    (x_train, y_train), (x_test, y_test), _ = _tokenized(archive)
+    folder = path if path is not None else data_dir
+    archive = locate(ARCHIVE, folder, "imdb")
+    (x_train, y_train), (x_test, y_test), _ = _tokenized(archive, folder is None)
     return shape_like_keras(x_train, y_train, x_test, y_test, num_words, skip_top, maxlen,
                             seed, start_char, oov_char, index_from)
 
@@ -154,5 +168,5 @@ def shape_like_keras(x_train, y_train, x_test, y_test, num_words=None, skip_top=
 
 def get_word_index(path=None, *, data_dir=None):
     """`{word: rank}` (1 = most frequent), before the `index_from` shift, as Keras."""
-    archive = locate(ARCHIVE, path if path is not None else data_dir, "imdb")
-    return dict(_tokenized(archive)[2])
+    folder = path if path is not None else data_dir
+    return dict(_tokenized(locate(ARCHIVE, folder, "imdb"), folder is None)[2])

@@ -1,5 +1,7 @@
 """IMDB from a fixture aclImdb archive: tokenisation and Keras' sequence rules."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -32,6 +34,7 @@ def test_word_index_by_frequency(imdb_dir):
     # great x5, film x3, bad x3 ("br" tags removed, punctuation filtered, lower case)
     assert index["great"] == 1 and {index["film"], index["bad"]} == {2, 3}
     assert "br" not in index and "<br" not in index and "great!" not in index
+    assert not list(imdb_dir.glob("*.npz"))  # nothing written into the user's folder
 
 
 def test_keras_form(imdb_dir):
@@ -77,3 +80,75 @@ def test_keras_form_rules():
     assert imdb._keras_form([[1, 2, 3]], 1, None, 3, 6, 0, None) == [[1, 4, 5]]
     with pytest.raises(ValueError, match="maxlen=1"):
         imdb._keras_form([[1, 2]], 1, 2, 3, None, 0, 1)
+
+
+@pytest.fixture
+def cached_imdb(tmp_path, fx, monkeypatch):
+    """The fixture archive placed in ember's cache ($EMBER_HOME/datasets/imdb)."""
+    monkeypatch.setenv("EMBER_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(imdb, "COUNTS", {"train": 3, "test": 3})
+    folder = tmp_path / "home" / "datasets" / "imdb"
+    folder.mkdir(parents=True)
+    path = fx.tar_gz(folder / "aclImdb_v1.tar.gz", REVIEWS)
+    monkeypatch.setattr(imdb, "ARCHIVE", dict(imdb.ARCHIVE, sha256=fx.sha(path), origins=[]))
+    imdb._tokenized.cache_clear()
+    yield path
+    imdb._tokenized.cache_clear()
+
+
+def same(a, b):
+    (x, y), (xt, yt) = a
+    (x2, y2), (xt2, yt2) = b
+    assert list(x) == list(x2) and list(xt) == list(xt2)
+    np.testing.assert_array_equal(y, y2)
+    np.testing.assert_array_equal(yt, yt2)
+
+
+def test_tokens_cached_beside_the_archive_and_checked(cached_imdb, monkeypatch):
+    from ember.datasets import _token_cache
+
+    first, index = imdb.load_data(num_words=8), imdb.get_word_index()
+    cache = _token_cache.path_for(str(cached_imdb))
+    assert os.path.isfile(cache)
+    imdb._tokenized.cache_clear()
+    real_read = imdb.read_reviews
+
+    def fail(*a, **k):
+        raise AssertionError("the archive was read again")
+
+    monkeypatch.setattr(imdb, "read_reviews", fail)
+    same(imdb.load_data(num_words=8), first)  # served from the cache file
+    assert imdb.get_word_index() == index
+    monkeypatch.setattr(imdb, "read_reviews", real_read)
+    raw = open(cache, "rb").read()
+    for broken in (raw[: len(raw) // 2], raw[:10], b"", b"PK\x03\x04junk"):
+        with open(cache, "wb") as f:
+            f.write(broken)
+        assert _token_cache.load(cache, imdb.ARCHIVE["sha256"], imdb.COUNTS) is None
+        imdb._tokenized.cache_clear()
+        same(imdb.load_data(num_words=8), first)  # tokenised again, file rewritten
+        assert _token_cache.load(cache, imdb.ARCHIVE["sha256"], imdb.COUNTS) is not None
+    assert _token_cache.load(cache, "0" * 64, imdb.COUNTS) is None  # another archive
+
+
+def test_token_cache_rejects_inconsistent_arrays(tmp_path):
+    from ember.datasets import _token_cache
+
+    path, sha, counts = str(tmp_path / "t.npz"), "ab" * 32, {"train": 2, "test": 1}
+    good = {"sha256": np.array(sha), "words": np.array(["a", "b"]),
+            "train_flat": np.array([1, 2, 2], np.int32), "train_offsets": np.array([0, 2, 3]),
+            "train_labels": np.array([0, 1]), "test_flat": np.array([1], np.int32),
+            "test_offsets": np.array([0, 1]), "test_labels": np.array([1])}
+    np.savez(path, **good)
+    assert _token_cache.load(path, sha, counts)[0][0] == [[1, 2], [2]]
+    for key, bad in [("train_flat", np.array([1, 3, 2], np.int32)),  # rank past the vocabulary
+                     ("train_flat", np.array([0, 2, 2], np.int32)),
+                     ("train_offsets", np.array([0, 3, 2])), ("train_offsets", np.array([0, 2])),
+                     ("train_labels", np.array([0, 2])), ("test_labels", np.array([1.0])),
+                     ("words", np.array([1, 2])), ("sha256", np.array(sha.upper()))]:
+        np.savez(path, **dict(good, **{key: bad}))
+        assert _token_cache.load(path, sha, counts) is None, key
+    np.savez(path, **{k: v for k, v in good.items() if k != "test_flat"})
+    assert _token_cache.load(path, sha, counts) is None
+    np.savez(path, **dict(good, words=np.array([{"a": 1}], dtype=object)))
+    assert _token_cache.load(path, sha, counts) is None  # an object array is never unpickled
