@@ -85,7 +85,7 @@ def _data(options):
     name, (x, y), (xt, yt) = data
     if options.quick:
         rng = np.random.default_rng(options.seed)
-        keep, keep_t = rng.permutation(len(x))[:256], rng.permutation(len(xt))[:128]
+        keep, keep_t = rng.permutation(len(x))[:192], rng.permutation(len(xt))[:96]
         x, y, xt, yt = x[keep], y[keep], xt[keep_t], yt[keep_t]
     return name, (x, y), (xt, yt)
 

@@ -24,7 +24,7 @@ def _data(options):
     y, yt = y.astype(np.int64).ravel(), yt.astype(np.int64).ravel()
     if options.quick:
         rng = np.random.default_rng(options.seed)
-        keep, keep_t = rng.permutation(len(x))[:500], rng.permutation(len(xt))[:200]
+        keep, keep_t = rng.permutation(len(x))[:400], rng.permutation(len(xt))[:200]
         x, y, xt, yt = x[keep], y[keep], xt[keep_t], yt[keep_t]
     return name, (x[..., None], y), (xt[..., None], yt)
 
