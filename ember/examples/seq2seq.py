@@ -58,13 +58,16 @@ def make_sequence_data(n, length=6, vocab=10, task="sort", seed=0):
     return x, dec_in, y
 
 
-def build_seq2seq(vocab=10, units=128, embed_dim=32):
+def build_seq2seq(vocab=10, units=128, embed_dim=32, encoder="lstm"):
     """The training, encoder and decoder models of an LSTM encoder-decoder.
 
     Args:
         vocab: the number of symbols; the decoder's vocabulary adds the start token `vocab`.
         units: LSTM units (the size of the context vector h and of c).
         embed_dim: embedding size.
+        encoder: "lstm", or "bidirectional": a Bidirectional(LSTM) encoder (the notes'
+            offline sequences, read both ways) whose forward and backward final states are
+            concatenated, so the decoder has 2 * units. Defaults to "lstm".
 
     Returns:
         (model, encoder, decoder): `model([x, decoder_input])` -> logits (N, T_out, vocab);
@@ -74,10 +77,19 @@ def build_seq2seq(vocab=10, units=128, embed_dim=32):
     >>> [tuple(t.shape) for t in decoder.outputs]
     [(None, 1, 5), (None, 8), (None, 8)]
     """
+    if encoder not in ("lstm", "bidirectional"):
+        raise ValueError(f"build_seq2seq: `encoder` must be 'lstm' or 'bidirectional'; "
+                         f"received {encoder!r}")
     enc_in = ember.Input(shape=(None,), dtype="int32", name="encoder_tokens")
     enc_emb = layers.Embedding(vocab, embed_dim, name="encoder_embedding")
     encoder_lstm = layers.LSTM(units, return_state=True, name="encoder_lstm")
-    _, h, c = encoder_lstm(enc_emb(enc_in))
+    if encoder == "lstm":
+        _, h, c = encoder_lstm(enc_emb(enc_in))
+    else:
+        _, fh, fc, bh, bc = layers.Bidirectional(encoder_lstm, name="encoder_bidirectional")(
+            enc_emb(enc_in))
+        h, c = layers.concatenate([fh, bh]), layers.concatenate([fc, bc])
+        units *= 2
 
     dec_in = ember.Input(shape=(None,), dtype="int32", name="decoder_tokens")
     dec_emb = layers.Embedding(vocab + 1, embed_dim, name="decoder_embedding")
@@ -119,9 +131,10 @@ def exact_sequence_accuracy(pred, y):
 
 
 def train_sorter(task="sort", length=6, vocab=10, n_train=4000, n_test=1000, epochs=4,
-                 units=64, batch_size=100, learning_rate=0.01, seed=0, verbose=0):
+                 units=64, batch_size=100, learning_rate=0.01, seed=0, verbose=0,
+                 encoder="lstm"):
     """Train the encoder-decoder on `task` with teacher forcing, then greedy-decode held-out
-    sequences.
+    sequences (`encoder` as in `build_seq2seq`).
 
     Returns:
         A dict: "history" (per-epoch loss and per-step accuracy, teacher-forced), "test_exact"
@@ -134,7 +147,7 @@ def train_sorter(task="sort", length=6, vocab=10, n_train=4000, n_test=1000, epo
     seen = {row.tobytes() for row in x}
     held_out = np.array([row.tobytes() not in seen for row in x_test], dtype=bool)
     x_test, y_test = x_test[held_out], y_test[held_out]  # never seen in training
-    model, encoder, decoder = build_seq2seq(vocab, units)
+    model, encoder, decoder = build_seq2seq(vocab, units, encoder=encoder)
     model.compile(optimizer=ember.optimizers.Adam(learning_rate, clipnorm=1.0),
                   loss=ember.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])

@@ -58,6 +58,20 @@ def test_summed_over_steps_is_the_sum_of_step_cross_entropies():
     np.testing.assert_allclose(float(mean.numpy()) * 5, want.mean(), rtol=1e-5)
 
 
+def test_dense_on_3d_is_time_distributed_dense():
+    ember.utils.set_random_seed(0)
+    tagger = sequences.build_tagger(units=6, embed_dim=4)
+    flat = ember.Sequential([ember.Input(shape=(None,), dtype="int32"),
+                             ember.layers.Embedding(10, 4),
+                             ember.layers.SimpleRNN(6, return_sequences=True),
+                             ember.layers.Dense(3)])
+    flat.set_weights(tagger.get_weights())
+    x, _ = sequences.make_tagging_data(4, length=7, seed=5)
+    out = tagger.predict(x, verbose=0)
+    assert out.shape == (4, 7, 3)
+    np.testing.assert_allclose(flat.predict(x, verbose=0), out, rtol=1e-5, atol=1e-6)
+
+
 def test_tagger_learns_a_tag_per_step():
     result = sequences.train_tagger()
     assert result["model"].output_shape == (None, None, 3)
@@ -130,6 +144,42 @@ def test_seq2seq_learns_to_sort_held_out_sequences():
     seen = {row.tobytes() for row in x_train}
     assert len(result["x_test"]) > 900
     assert not any(row.tobytes() in seen for row in result["x_test"])
+
+
+def test_bidirectional_encoder_concatenates_both_directions_states():
+    ember.utils.set_random_seed(2)
+    model, encoder, decoder = seq2seq.build_seq2seq(vocab=6, units=8, embed_dim=4,
+                                                    encoder="bidirectional")
+    assert [tuple(t.shape) for t in encoder.outputs] == [(None, 16), (None, 16)]
+    assert [tuple(t.shape) for t in decoder.outputs] == [(None, 1, 6), (None, 16), (None, 16)]
+    x, dec_in, _ = seq2seq.make_sequence_data(3, length=5, vocab=6, seed=2)
+    h, c = encoder.predict(x, verbose=0)
+    # the backward half of h, c: a forward LSTM with the backward weights on the reversed input
+    bidi = model.get_layer("encoder_bidirectional")
+    assert bidi.backward_layer.go_backwards and not bidi.forward_layer.go_backwards
+    emb = model.get_layer("encoder_embedding")(x[:, ::-1].copy())
+    plain = ember.layers.LSTM(8, return_state=True)
+    plain(emb)
+    plain.set_weights(bidi.backward_layer.get_weights())
+    _, bh, bc = plain(emb)
+    np.testing.assert_allclose(h[:, 8:], bh.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(c[:, 8:], bc.numpy(), rtol=1e-5, atol=1e-6)
+    full = model.predict([x, dec_in], verbose=0)
+    for t in range(5):
+        step, h, c = decoder.predict([dec_in[:, t:t + 1], h, c], verbose=0)
+        np.testing.assert_allclose(step[:, 0], full[:, t], rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="encoder"):
+        seq2seq.build_seq2seq(encoder="gru")
+
+
+@pytest.mark.slow
+def test_bidirectional_encoder_learns_to_reverse_held_out_sequences():
+    result = seq2seq.train_sorter(task="reverse", encoder="bidirectional", units=32,
+                                  epochs=10, length=5)
+    print(f"reverse (bidirectional): greedy exact-sequence accuracy {result['test_exact']:.4f}")
+    np.testing.assert_array_equal(result["y_test"], result["x_test"][:, ::-1])
+    assert len(result["x_test"]) > 900
+    assert result["test_exact"] >= 0.95
 
 
 # --------------------------------------------------------------- one-to-many
