@@ -9,7 +9,7 @@ from ember.cli import build_model
 from ember.datasets import digits
 
 
-def _fit_and_score(name, epochs=10):
+def _fit_and_score(name, epochs=8):
     ember.utils.set_random_seed(0)
     (x, y), (xt, yt) = digits.load_data()
     x, xt = (x / 16).astype(np.float32), (xt / 16).astype(np.float32)
