@@ -40,8 +40,9 @@ def accuracy(model, x, y, batch_size=512):
 
 
 class LossClock(Callback):
-    """Records (step, training seconds, loss on a fixed set) every `every` steps and at the
-    end; the seconds count train steps only, not the evaluations."""
+    """Records (step, training seconds, loss on a fixed set) at steps 1, 2, 4, ... below
+    `every`, then every `every` steps, and at the end; the seconds count train steps only,
+    not the evaluations."""
 
     def __init__(self, x, y, every):
         super().__init__()
@@ -63,7 +64,9 @@ class LossClock(Callback):
     def on_train_batch_end(self, batch, logs=None):
         self._elapsed += time.perf_counter() - self._t0
         self._step += 1
-        if self._step % self.every == 0:
+        # every `every` steps, and at powers of two before that (the log-scale axis)
+        if self._step % self.every == 0 or (self._step < self.every
+                                            and self._step & (self._step - 1) == 0):
             self._record()
 
     def on_train_end(self, logs=None):
