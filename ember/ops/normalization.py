@@ -33,6 +33,10 @@ class NormalizeAffine(Function):
         if x.size == 0 or any(x.shape[a] == 0 for a in axes):
             raise ValueError(f"normalization: cannot compute statistics over axes {axes} of an "
                              f"empty tensor of shape {x.shape}")
+        self.channels_last = (axes == tuple(range(x.ndim - 1)) and x.flags.c_contiguous
+                              and x.ndim > 1)
+        if self.channels_last:
+            return self._forward_channels_last(x, gamma, beta, epsilon, stats)
         # float64 on purpose: accumulators only (a float32 sum over a 1e4-offset batch loses
         # the mean's last digits, which are the whole signal after centring); arrays stay x's.
         mean = np.mean(x, axis=axes, keepdims=True, dtype=np.float64).astype(x.dtype)
@@ -53,7 +57,53 @@ class NormalizeAffine(Function):
             stats["var"] = np.squeeze(var, axis=axes)
         return y
 
+    def _forward_channels_last(self, x, gamma, beta, epsilon, stats):
+        # Statistics over every axis but the last (BatchNormalization of channels-last data):
+        # the same formulas on x viewed as (rows, channels), with fewer passes over memory.
+        shape, c = x.shape, x.shape[-1]
+        x2 = x.reshape(-1, c)
+        n = x2.shape[0]
+        # float64 on purpose: the accumulator of the mean only (see the general path)
+        mean = (x2.sum(axis=0, dtype=np.float64) / n).astype(x.dtype)
+        xhat = x2 - mean                                   # centred, then scaled in place
+        var = (np.einsum("ij,ij->j", xhat, xhat) / n).astype(x.dtype)
+        inv = (1.0 / np.sqrt(var + epsilon)).astype(x.dtype)
+        xhat *= inv
+        g = None if gamma is None else gamma.reshape(c)
+        y = xhat * g if g is not None else xhat.copy()
+        if beta is not None:
+            y += beta.reshape(c)
+        self.save_for_backward(xhat, inv, g)
+        self.gshape = None if gamma is None else gamma.shape
+        self.bshape = None if beta is None else beta.shape
+        self.xshape = shape
+        if stats is not None:
+            stats["mean"], stats["var"] = mean, var
+        return y.reshape(shape)
+
+    def _backward_channels_last(self, gy):
+        xhat, inv, g = self.saved
+        c = xhat.shape[1]
+        gy2 = gy.reshape(-1, c)
+        n = gy2.shape[0]
+        gbeta = gy2.sum(axis=0)                            # sum(gy)
+        ggamma = np.einsum("ij,ij->j", gy2, xhat)          # sum(gy * xhat)
+        gx = None
+        if self.needs_input_grad[0]:
+            scale = inv if g is None else g * inv          # gamma * inv
+            k = scale / n
+            # gx = gamma * inv * (gy - sum(gy)/n - xhat * sum(gy * xhat)/n)
+            gx = xhat * (ggamma * k)
+            np.subtract(gy2 * scale, gx, out=gx)
+            gx -= gbeta * k
+            gx = gx.reshape(self.xshape)
+        return (gx,
+                ggamma.reshape(self.gshape) if self.needs_input_grad[1] else None,
+                gbeta.reshape(self.bshape) if self.needs_input_grad[2] else None)
+
     def backward(self, gy):
+        if self.channels_last:
+            return self._backward_channels_last(gy)
         xhat, inv, gamma = self.saved
         g = gy * gamma if gamma is not None else gy
         gx = ggamma = gbeta = None
