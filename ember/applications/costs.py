@@ -18,7 +18,7 @@ which is how the tests count VGG-19's 143 M parameters in milliseconds.
 
 >>> import ember
 >>> inputs = ember.Input(shape=(8,))
->>> model = ember.Model(inputs, ember.layers.Dense(4)(inputs))
+>>> model = ember.Model(inputs, ember.layers.Dense(4, name="dense")(inputs))
 >>> [(c["name"], c["params"], c["macs"]) for c in layer_costs(model)]
 [('dense', 36, 32)]
 >>> total_macs(model), parameter_memory(model), activation_memory(model, batch_size=10)
