@@ -103,7 +103,7 @@ def bilinear_matrix(n, factor, dtype):
     lo = max(floor(src), 0) and hi = min(ceil(src), n - 1) with weight t = src - floor(src)
     on hi: sources before the first or past the last centre take the edge value.
     """
-    o = np.arange(n * factor, dtype=np.float64)
+    o = np.arange(n * factor, dtype=np.float64)  # float64 on purpose: exact source coordinates
     src = (o + 0.5) / factor - 0.5
     base = np.floor(src)
     t = src - base

@@ -403,4 +403,4 @@ def state_gradient_norms(op, x, *args, grad_last=None, **kwargs):
         h_last = outputs[1]
         seed = np.ones(h_last.shape, h_last.dtype) if grad_last is None else grad_last
         grad(h_last, [xt], grad_outputs=seed)
-    return np.array(norms[::-1], dtype=np.float64)
+    return np.array(norms[::-1], dtype=np.float64)  # float64 on purpose: tiny norms (1e-20)
