@@ -26,6 +26,26 @@ def digits(limit_train=None, limit_test=None, image=False, seed=0):
     return (x.reshape(shape), y), (xt.reshape(shape), yt)
 
 
+def images(options, recipe, limit):
+    """Images in [0, 1] of shape (N, H, W) and labels, train and test: the bundled digits,
+    or MNIST with --dataset mnist (ember.datasets.mnist: downloaded or from its cache)."""
+    name = options.dataset or "digits"
+    if name == "digits":
+        (x, y), (xt, yt) = ember.datasets.digits.load_data()
+        x, xt = x.astype(np.float32) / 16, xt.astype(np.float32) / 16
+    elif name == "mnist":
+        (x, y), (xt, yt) = ember.datasets.mnist.load_data()
+        x, xt = x.astype(np.float32) / 255, xt.astype(np.float32) / 255
+    else:
+        raise ValueError(f"experiment {recipe}: --dataset must be 'digits' or 'mnist'; "
+                         f"received {name!r}")
+    if limit is not None:
+        rng = np.random.default_rng(options.seed)
+        keep, keep_t = rng.permutation(len(x))[:limit], rng.permutation(len(xt))[:limit // 2]
+        x, y, xt, yt = x[keep], y[keep], xt[keep_t], yt[keep_t]
+    return name, (x, y.astype(np.int64)), (xt, yt.astype(np.int64))
+
+
 def cross_entropy(model, x, y):
     """Mean sparse categorical cross-entropy of a softmax model on (x, y), no gradients."""
     with ember.no_grad():

@@ -6,26 +6,12 @@ misclassified examples of each."""
 import numpy as np
 
 import ember
-from ember.experiments._common import Timer, count_params
+from ember.experiments._common import Timer, count_params, images
 from ember.experiments.report import Report
 
 
 def _data(options):
-    name = options.dataset or "digits"
-    if name == "digits":
-        (x, y), (xt, yt) = ember.datasets.digits.load_data()
-        x, xt = x.astype(np.float32) / 16, xt.astype(np.float32) / 16
-    elif name == "mnist":
-        (x, y), (xt, yt) = ember.datasets.mnist.load_data()
-        x, xt = x.astype(np.float32) / 255, xt.astype(np.float32) / 255
-    else:
-        raise ValueError(f"experiment cnn-vs-mlp: --dataset must be 'digits' or 'mnist'; "
-                         f"received {name!r}")
-    y, yt = y.astype(np.int64).ravel(), yt.astype(np.int64).ravel()
-    if options.quick:
-        rng = np.random.default_rng(options.seed)
-        keep, keep_t = rng.permutation(len(x))[:400], rng.permutation(len(xt))[:200]
-        x, y, xt, yt = x[keep], y[keep], xt[keep_t], yt[keep_t]
+    name, (x, y), (xt, yt) = images(options, "cnn-vs-mlp", 400 if options.quick else None)
     return name, (x[..., None], y), (xt[..., None], yt)
 
 

@@ -11,35 +11,15 @@
 import numpy as np
 
 import ember
-from ember.experiments._common import Timer
+from ember.experiments._common import Timer, images
 from ember.experiments.report import Report
-
-
-def _images(options, recipe, limit):
-    """Images in [0, 1] of shape (N, H, W) and labels, train and test: the bundled digits,
-    or MNIST with --dataset mnist (ember.datasets.mnist: downloaded or from its cache)."""
-    name = options.dataset or "digits"
-    if name == "digits":
-        (x, y), (xt, yt) = ember.datasets.digits.load_data()
-        x, xt = x.astype(np.float32) / 16, xt.astype(np.float32) / 16
-    elif name == "mnist":
-        (x, y), (xt, yt) = ember.datasets.mnist.load_data()
-        x, xt = x.astype(np.float32) / 255, xt.astype(np.float32) / 255
-    else:
-        raise ValueError(f"experiment {recipe}: --dataset must be 'digits' or 'mnist'; "
-                         f"received {name!r}")
-    if limit is not None:
-        rng = np.random.default_rng(options.seed)
-        keep, keep_t = rng.permutation(len(x))[:limit], rng.permutation(len(xt))[:limit // 2]
-        x, y, xt, yt = x[keep], y[keep], xt[keep_t], yt[keep_t]
-    return name, (x, y.astype(np.int64)), (xt, yt.astype(np.int64))
 
 
 def run_vae(options):
     from ember import plot  # noqa: PLC0415  (optional extra)
     from ember.applications.generative import VAE  # noqa: PLC0415
 
-    name, (x, _), (xt, yt) = _images(options, "vae", 512 if options.quick else None)
+    name, (x, _), (xt, yt) = images(options, "vae", 512 if options.quick else None)
     epochs = options.epochs_or(60, 4)
     ember.utils.set_random_seed(options.seed)
     model = VAE(input_shape=x.shape[1:], latent_dim=2)
@@ -95,7 +75,7 @@ def run_gan(options):
     from ember import plot  # noqa: PLC0415  (optional extra)
     from ember.applications.generative import GAN, SampleGrid  # noqa: PLC0415
 
-    name, (x, _), _ = _images(options, "gan", 512 if options.quick else None)
+    name, (x, _), _ = images(options, "gan", 512 if options.quick else None)
     epochs = options.epochs_or(60, 4)
     ember.utils.set_random_seed(options.seed)
     model = GAN(input_shape=x.shape[1:], latent_dim=16)

@@ -39,10 +39,11 @@ class NormalizeAffine(Function):
             return self._forward_channels_last(x, gamma, beta, epsilon, stats)
         # float64 on purpose: accumulators only (a float32 sum over a 1e4-offset batch loses
         # the mean's last digits, which are the whole signal after centring); arrays stay x's.
-        mean = np.mean(x, axis=axes, keepdims=True, dtype=np.float64).astype(x.dtype)
+        mean = np.mean(x, axis=axes, keepdims=True,
+                       dtype=np.float64).astype(x.dtype)  # float64 on purpose
         centered = x - mean
         var = np.mean(centered * centered, axis=axes, keepdims=True,
-                      dtype=np.float64).astype(x.dtype)
+                      dtype=np.float64).astype(x.dtype)  # float64 on purpose
         inv = 1.0 / np.sqrt(var + epsilon)
         xhat = centered * inv
         y = xhat * gamma if gamma is not None else xhat.copy()
@@ -64,7 +65,7 @@ class NormalizeAffine(Function):
         x2 = x.reshape(-1, c)
         n = x2.shape[0]
         # float64 on purpose: the accumulator of the mean only (see the general path)
-        mean = (x2.sum(axis=0, dtype=np.float64) / n).astype(x.dtype)
+        mean = (x2.sum(axis=0, dtype=np.float64) / n).astype(x.dtype)  # float64 on purpose
         xhat = x2 - mean                                   # centred, then scaled in place
         var = (np.einsum("ij,ij->j", xhat, xhat) / n).astype(x.dtype)
         inv = (1.0 / np.sqrt(var + epsilon)).astype(x.dtype)
