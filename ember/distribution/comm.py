@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 DEFAULT_TIMEOUT = 300.0  # seconds a collective may wait before the run is declared broken
+SPIN_SECONDS = 0.05  # busy polling before sleeping between polls
 
 
 class DistributionTimeoutError(RuntimeError):
@@ -83,8 +84,8 @@ class LocalComm:
 class MPIComm:
     """MPI_COMM_WORLD through mpi4py's buffer (upper-case) methods, no pickling.
 
-    Non-blocking collectives are polled with a short back-off until they complete or
-    `timeout` seconds pass.
+    Non-blocking collectives are polled (busy for the first 50 ms, then every
+    millisecond) until they complete or `timeout` seconds pass.
     """
 
     name = "mpi"
@@ -97,18 +98,20 @@ class MPIComm:
         self.timeout = float(timeout)
 
     def _wait(self, request, what):
-        if request.Test():
-            return
+        # Spin on Test first (MPICH progresses only inside MPI calls; a sleeping poll made a
+        # 4 KiB allreduce 300x slower here), then sleep between polls of a long wait.
         start = time.monotonic()
-        pause = 1e-5
+        spin_until = start + SPIN_SECONDS
         while not request.Test():
-            if time.monotonic() - start > self.timeout:
+            now = time.monotonic()
+            if now < spin_until:
+                continue
+            if now - start > self.timeout:
                 raise DistributionTimeoutError(
                     f"ember.distribution: rank {self.rank} of {self.size} waited more than "
                     f"{self.timeout:g} s for `{what}`; another rank has died, raised an error, "
                     "or left the training loop early (see its output). Stopping every rank.")
-            time.sleep(pause)
-            pause = min(pause * 2, 1e-3)
+            time.sleep(1e-3)
 
     def allreduce_sum(self, buf, what="allreduce"):
         """Sum `buf` (a contiguous float32/float64 array) over the ranks, in place."""

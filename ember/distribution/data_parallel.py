@@ -175,7 +175,7 @@ class DataParallel:
         self.bucket_bytes = int(bucket_bytes)
         self.share = 1.0 / self.comm.size  # this rank's part of the current batch
         self._buffers = {}
-        self.timings = {"allreduce_s": 0.0, "steps": 0}
+        self.timings = {"allreduce_s": 0.0, "sync_s": 0.0, "steps": 0}
         self._warned_drop = False
 
     # ------------------------------------------------------------------ identity

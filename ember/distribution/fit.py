@@ -14,6 +14,7 @@
 """
 
 import copy
+import time
 
 import numpy as np
 
@@ -113,10 +114,14 @@ class DistributedCallbackList(CallbackList):
 
     # ------------------------------------------------------------------ steps
     def on_train_batch_end(self, batch, logs=None):
+        start = time.perf_counter()
         if logs is not None:
             self._dist.reduce_logs(self._model, logs, average_weights=True)
+        middle = time.perf_counter()
         super().on_train_batch_end(batch, logs)
+        end = time.perf_counter()
         self._sync_stop()
+        self._dist.timings["sync_s"] += (middle - start) + (time.perf_counter() - end)
 
     def on_test_batch_end(self, batch, logs=None):
         if logs is not None:
