@@ -10,7 +10,8 @@
 - When training begins, the ranks compare their models and data (a mismatch is an error on
   every rank, before any step), rank 0's weights are broadcast, then (after BackupAndRestore
   has restored rank 0) rank 0's optimizer state, resume point and shuffling state are copied
-  to every rank.
+  to every rank; ranks other than 0 then move their dropout generators to streams of
+  their own (rank 0 keeps its, so a run matches one process where no dropout is involved).
 """
 
 import copy
@@ -88,6 +89,11 @@ class DistributedCallbackList(CallbackList):
         dist.broadcast_variables(model.weights)
         super().on_train_begin(logs)  # rank 0's BackupAndRestore restores here
         self._sync_resume()
+        _decorrelate_generators(model, dist.process_id)
+
+    def on_train_end(self, logs=None):
+        self._dist.share = 1.0 / self._dist.num_processes  # for optimizer.apply outside fit
+        super().on_train_end(logs)
 
     def _sync_resume(self):
         dist, model = self._dist, self._model
@@ -136,6 +142,24 @@ class DistributedCallbackList(CallbackList):
         model = self._model
         if self._dist.any(bool(model.stop_training)):
             model.stop_training = True
+
+
+def _decorrelate_generators(model, rank):
+    """Give ranks other than 0 their own streams for dropout and other random layers (seeded
+    alike, every rank would drop the same units of its rows); rank 0 keeps its stream."""
+    if rank == 0:
+        return
+    from ember.saving.training_state import layer_generators  # noqa: PLC0415  (heavy)
+    from ember.utils.random import global_generator  # noqa: PLC0415
+
+    seen = set()
+    for gen in [global_generator(), *layer_generators(model).values()]:
+        if id(gen) in seen:
+            continue
+        seen.add(id(gen))
+        seed = int(gen.integers(2**63))
+        fresh = type(gen.bit_generator)(np.random.SeedSequence([seed, rank]))
+        gen.bit_generator.state = fresh.state
 
 
 def prepare_fit(model, dist, data, val_data, callbacks, batch_size):

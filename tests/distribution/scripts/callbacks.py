@@ -58,4 +58,6 @@ resumed, history = model_and_fit(6, [ember.callbacks.BackupAndRestore(backup)], 
 report["resumed_epochs"] = history.epoch
 report["resume_max_diff"] = max(float(np.max(np.abs(a - b))) for a, b in zip(
     resumed.get_weights(), reference.get_weights()))
-print("REPORT " + json.dumps(report), flush=True)
+every = dist.comm.allgather_json(report)  # one line, from rank 0: ranks' prints interleave
+if dist.process_id == 0:
+    print("REPORT " + json.dumps(every), flush=True)
