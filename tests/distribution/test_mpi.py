@@ -134,3 +134,21 @@ def test_ember_train_workers_starts_the_ranks(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("/step") == 1 and done.stdout.count("test accuracy") == 1
     assert out.is_file()
+
+
+@pytest.mark.slow
+def test_ember_train_with_a_hostfile_of_this_machine(tmp_path):
+    from ember.distribution.launch import mpi_flavour
+
+    if mpi_flavour(MPIEXEC) != "mpich":
+        pytest.skip("the hostfile syntax below is MPICH's (host:slots)")
+    hosts = tmp_path / "hosts"
+    hosts.write_text("localhost:2\n")
+    argv = [sys.executable, "-m", "ember.cli", "train", "--workers", "2", "--hostfile",
+            str(hosts), "--model", "cnn", "--epochs", "1", "--batch-size", "64", "--verbose",
+            "0", "--output", ""]
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=180,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("test accuracy") == 1
