@@ -1,9 +1,10 @@
 """Callbacks under DataParallel: `mpiexec -n 2 python callbacks.py OUTDIR`.
 
 Rank 0 alone writes the CSV log and the checkpoint and prints the progress bar; EarlyStopping
-stops both ranks at the same epoch; BackupAndRestore resumes both ranks from rank 0's
-backup, and the resumed run ends with the weights of an uninterrupted one (checked against a
-one-process run inside this script, with the distribution switched off).
+stops both ranks at the same epoch and ReduceLROnPlateau lowers the rate alike;
+BackupAndRestore resumes both ranks from rank 0's backup, and the resumed run ends with the
+weights of an uninterrupted one (checked against a one-process run inside this script, with
+the distribution switched off).
 """
 
 import json
@@ -43,9 +44,13 @@ ember.distribution.set_distribution(dist)
 csv = os.path.join(OUT, f"log_rank{rank}.csv")
 ckpt = os.path.join(OUT, f"ckpt_rank{rank}.weights.ember")
 stop = ember.callbacks.EarlyStopping(monitor="loss", min_delta=10.0, patience=1)
-_, history = model_and_fit(5, [ember.callbacks.CSVLogger(csv),
-                               ember.callbacks.ModelCheckpoint(ckpt, save_weights_only=True),
-                               stop], verbose=2)
+plateau = ember.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=0,
+                                            min_delta=10.0)
+stopped, history = model_and_fit(5, [ember.callbacks.CSVLogger(csv),
+                                     ember.callbacks.ModelCheckpoint(ckpt,
+                                                                     save_weights_only=True),
+                                     stop, plateau], verbose=2)
+report["learning_rate"] = float(stopped.optimizer.learning_rate)
 report["epochs_run"] = len(history.history["loss"])
 report["stopped_epoch"] = stop.stopped_epoch
 report["loss"] = history.history["loss"]
