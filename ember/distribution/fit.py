@@ -81,6 +81,7 @@ class DistributedCallbackList(CallbackList):
         self._batch_users = {}
         self._dist, self._model = dist, model
         self._fingerprint = _fingerprint(model, data, batch_size)
+        self._weight_count = None
 
     # ------------------------------------------------------------------ start
     def on_train_begin(self, logs=None):
@@ -90,6 +91,7 @@ class DistributedCallbackList(CallbackList):
         super().on_train_begin(logs)  # rank 0's BackupAndRestore restores here
         self._sync_resume()
         _decorrelate_generators(model, dist.process_id)
+        self._weight_count = len(model.weights)
 
     def on_train_end(self, logs=None):
         self._dist.share = 1.0 / self._dist.num_processes  # for optimizer.apply outside fit
@@ -123,6 +125,12 @@ class DistributedCallbackList(CallbackList):
         start = time.perf_counter()
         if logs is not None:
             self._dist.reduce_logs(self._model, logs, average_weights=True)
+        if self._weight_count is not None:
+            if len(self._model.weights) != self._weight_count:
+                # built by its first step (a subclassed model): its fresh weights are rank
+                # 0's from now on, like those of a model built before fit
+                self._dist.broadcast_variables(self._model.weights)
+            self._weight_count = None
         middle = time.perf_counter()
         super().on_train_batch_end(batch, logs)
         end = time.perf_counter()

@@ -83,6 +83,7 @@ def test_datasets_pydatasets_generators_and_custom_train_steps_are_sharded():
     found = reports(run("inputs.py"))
     assert found[0]["draw"] != found[1]["draw"]  # different dropout streams per rank
     assert found[0]["rows"] == found[1]["rows"] == [4]  # each rank: half of every batch of 8
+    assert found[0]["lazy"] == found[1]["lazy"]  # a model built by fit's first step
     for r in found:
         for kind in ("arrays", "dataset", "pydataset", "generator", "custom"):
             assert r[kind]["weights"] < 1e-6, (kind, r)

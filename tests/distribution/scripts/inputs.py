@@ -60,6 +60,9 @@ class TwoOptimizers(ember.Model):
     def train_step(self, data):
         xb, yb = data
         self.rows.append(len(xb))
+        if not self.optimizer.built:
+            self(xb)
+            self.optimizer.build(self.trainable_weights)
         for part in (self.body, self.head):
             with ember.GradientTape() as tape:
                 loss = ember.ops.mean((self(xb, training=True) - yb) ** 2)
@@ -112,6 +115,14 @@ for kind in ("arrays", "dataset", "pydataset", "generator", "custom"):
                                                                     base.get_weights())),
         "loss": max(abs(a - b) for a, b in zip(hist["loss"], base_hist["loss"])),
     }
+# a subclassed model built by its first step, from a different seed on each rank: its weights
+# are rank 0's after that step, so the ranks end equal
+ember.utils.set_random_seed(100 + dist.process_id)
+lazy = TwoOptimizers()
+lazy.compile(ember.optimizers.SGD(0.1))
+lazy.fit(x, y[:, None].astype("float32"), batch_size=8, epochs=1, verbose=0)
+flat = np.concatenate([w.ravel() for w in lazy.get_weights()]).astype(float)
+report["lazy"] = [float(flat.sum()), float((flat ** 2).sum())]
 # dropout draws: ranks other than 0 were moved to streams of their own when fit began
 report["draw"] = int(ember.utils.random.global_generator().integers(2**62))
 every = dist.comm.allgather_json(report)  # one line, from rank 0: ranks' prints interleave
