@@ -18,6 +18,7 @@ from ember import (
     constraints,
     data,
     datasets,
+    distribution,
     initializers,
     layers,
     losses,

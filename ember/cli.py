@@ -67,7 +67,17 @@ def build_model(name, input_shape=(8, 8), classes=10):
 
 def _train(args):
     import ember  # noqa: PLC0415
+    from ember.distribution import comm, launch  # noqa: PLC0415
 
+    chief = True
+    if args.workers > 1 or args.hostfile:
+        if not comm.launched_by_mpi():  # start the ranks; each runs this same command
+            return launch.launch(["-m", "ember.cli", *args.argv], args.workers, args.hostfile)
+        dist = ember.distribution.DataParallel()
+        ember.distribution.set_distribution(dist)
+        chief = dist.is_chief
+        if not chief:
+            args.verbose = 0
     ember.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = _load_dataset(args.dataset, args.data_dir)
     model = build_model(args.model, input_shape=x_train.shape[1:])
@@ -81,6 +91,8 @@ def _train(args):
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
               validation_split=0.1, verbose=args.verbose)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    if not chief:
+        return 0
     print(f"test loss {loss:.4f} - test accuracy {accuracy:.4f}")
     if args.output:
         model.save(args.output)
@@ -177,6 +189,11 @@ def build_parser():
                        "read from --data-dir or the cache ($EMBER_HOME, downloaded once)")
     train.add_argument("--data-dir", default=None,
                        help="a folder holding the dataset's original files")
+    train.add_argument("--workers", type=_positive_int, default=1,
+                       help="data-parallel MPI ranks (started with mpiexec; batch size is the "
+                            "global batch; needs ember[mpi])")
+    train.add_argument("--hostfile", default=None,
+                       help="MPI hostfile: spread the ranks over these machines")
     train.set_defaults(func=_train)
 
     summary = sub.add_parser("summary", help="print the summary of a saved model")
@@ -209,6 +226,7 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -111,6 +111,23 @@ class Skip(_Stage):
         return n if n < 0 else max(n - self.count, 0)
 
 
+class Shard(_Stage):
+    def __init__(self, parent, num_shards, index):
+        super().__init__(parent)
+        self.num_shards = _count(num_shards, "shard", 1)
+        self.index = _count(index, "shard", 0)
+        if self.index >= self.num_shards:
+            raise ValueError(f"Dataset.shard: expected 0 <= index < num_shards; received "
+                             f"index={index}, num_shards={num_shards}")
+
+    def _apply(self, iterator):
+        return itertools.islice(iterator, self.index, None, self.num_shards)
+
+    def cardinality(self):
+        n = self._parent.cardinality()
+        return n if n < 0 else len(range(self.index, n, self.num_shards))
+
+
 class Repeat(_Stage):
     """Each repetition starts a fresh pass of the parent (a new shuffle order)."""
 

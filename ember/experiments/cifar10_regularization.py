@@ -114,14 +114,55 @@ def build(shape, conv_dropout, fc_dropout, bn, l2, extra_conv=False, wide=False,
     return ember.Sequential(layers)
 
 
+def grid(options):
+    """The runs of the recipe, one per experiment (`ember experiment ... --sweep` spreads
+    them over workers); every experiment starts from the same seed, as in the notes."""
+    return [{"key": key, "seed": options.seed} for key, *_ in EXPERIMENTS]
+
+
+_DATA = {}  # (dataset, seed, quick) -> _data(options), while `run` trains the grid
+
+
+def run_one(options, spec):
+    """Train one experiment of `grid`; returns its numbers (plain data)."""
+    key = (options.dataset, options.seed, options.quick)
+    name, (x, y), (xt, yt) = _DATA[key] if key in _DATA else _data(options)
+    _, text, settings, notes_train, notes_val = next(e for e in EXPERIMENTS
+                                                     if e[0] == spec["key"])
+    ember.utils.set_random_seed(spec["seed"])
+    model = build(x.shape[1:], quick=options.quick, **settings)
+    model.compile(ember.optimizers.Adam(1e-3), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    with Timer() as t:
+        history = model.fit(x, y, batch_size=64, epochs=options.epochs_or(30, 2), verbose=0,
+                            validation_data=(xt, yt))
+    h = history.history
+    return {"description": text, "settings": settings, "params": count_params(model),
+            "train_accuracy": h["accuracy"][-1], "val_accuracy": h["val_accuracy"][-1],
+            "notes_train_accuracy": notes_train, "notes_val_accuracy": notes_val,
+            "history": h, "train_seconds": t.seconds, "dataset": name, "train_size": len(x),
+            "val_size": len(xt)}
+
+
 def run(options):
+    _DATA[(options.dataset, options.seed, options.quick)] = _data(options)  # loaded once
+    try:
+        runs = {spec["key"]: run_one(options, spec) for spec in grid(options)}
+    finally:
+        _DATA.clear()
+    return assemble(options, runs)
+
+
+def assemble(options, runs):
+    """The report from the results of every run of `grid` (`{key: run_one(...)}`)."""
     from ember import plot  # noqa: PLC0415  (optional extra)
 
-    name, (x, y), (xt, yt) = _data(options)
+    first = runs[EXPERIMENTS[0][0]]
+    name, train_size, val_size = first["dataset"], first["train_size"], first["val_size"]
     standin = not name.startswith("CIFAR-10")
     epochs = options.epochs_or(30, 2)
     report = Report("cifar10-regularization", "The notes' seven CIFAR-10 experiments",
-                    f"Data: {name}; {len(x)} training and {len(xt)} validation images; "
+                    f"Data: {name}; {train_size} training and {val_size} validation images; "
                     f"{epochs} epochs of Adam(1e-3), batch 64, each experiment from the same "
                     "seed. Train accuracy is the last epoch's running accuracy (with dropout "
                     "active), as the fit log reports it.")
@@ -132,24 +173,13 @@ def run(options):
     if options.quick:
         report.add_note("--quick: small subset, narrow networks, few epochs: this exercises "
                         "the recipe and says nothing about the notes' numbers.")
-    rows, runs = [], {}
-    for key, text, settings, notes_train, notes_val in EXPERIMENTS:
-        ember.utils.set_random_seed(options.seed)
-        model = build(x.shape[1:], quick=options.quick, **settings)
-        model.compile(ember.optimizers.Adam(1e-3), "sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
-        with Timer() as t:
-            history = model.fit(x, y, batch_size=64, epochs=epochs, verbose=0,
-                                validation_data=(xt, yt))
-        h = history.history
-        runs[key] = {"description": text, "settings": settings, "params": count_params(model),
-                     "train_accuracy": h["accuracy"][-1], "val_accuracy": h["val_accuracy"][-1],
-                     "notes_train_accuracy": notes_train, "notes_val_accuracy": notes_val,
-                     "history": h, "train_seconds": t.seconds}
-        rows.append([key, text, runs[key]["params"], h["accuracy"][-1], h["val_accuracy"][-1],
+    rows = []
+    for key, text, _, notes_train, notes_val in EXPERIMENTS:
+        r = runs[key]
+        rows.append([key, text, r["params"], r["train_accuracy"], r["val_accuracy"],
                      notes_train, notes_val])
     report.results.update({"dataset": name, "standin": standin, "epochs": epochs,
-                           "train_size": len(x), "val_size": len(xt), "runs": runs})
+                           "train_size": train_size, "val_size": val_size, "runs": runs})
     report.set_summary(["exp", "setting", "params", "train acc", "val acc", "notes train",
                         "notes val"], rows)
     keys = [e[0] for e in EXPERIMENTS]

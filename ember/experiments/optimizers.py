@@ -30,46 +30,68 @@ def _methods(n):
     ]
 
 
-def run(options):
-    from ember import plot  # noqa: PLC0415  (optional extra)
-
+def _problem(options):
     if options.dataset not in (None, "digits"):
         raise ValueError(f"experiment optimizers: --dataset must be 'digits'; received "
                          f"{options.dataset!r}")
-    epochs = options.epochs_or(10, 3)
     limit = 256 if options.quick else None
-    (x, y), (xt, yt) = digits(limit_train=limit, seed=options.seed)
+    return digits(limit_train=limit, seed=options.seed)
+
+
+def _build():
+    return ember.Sequential([ember.Input(shape=(64,)),
+                             ember.layers.Dense(32, activation="tanh"),
+                             ember.layers.Dense(10, activation="softmax")])
+
+
+def grid(options):
+    """The runs of the recipe, one per method (`ember experiment ... --sweep` spreads them
+    over workers); every method starts from the same initial weights (same seed)."""
+    (x, _), _ = _problem(options)
+    return [{"key": name, "seed": options.seed} for name, *_ in _methods(len(x))]
+
+
+def run_one(options, spec):
+    """Train one method of `grid` from the seed's initial weights; returns its numbers."""
+    (x, y), (xt, yt) = _problem(options)
     n = len(x)
-    ember.utils.set_random_seed(options.seed)
+    epochs = options.epochs_or(10, 3)
+    ember.utils.set_random_seed(spec["seed"])
+    start = _build().get_weights()
+    _, batch_size, make, rule = next(m for m in _methods(n) if m[0] == spec["key"])
+    model = _build()
+    model.set_weights(start)
+    model.compile(make(), "sparse_categorical_crossentropy")
+    steps_total = epochs * -(-n // batch_size)
+    clock = LossClock(x, y, every=max(1, steps_total // 60))
+    with Timer() as t:
+        model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=True,
+                  callbacks=[clock])
+    acc, _ = accuracy(model, xt, yt)
+    return {"batch_size": batch_size, "rule": rule, "steps": clock.steps,
+            "seconds": clock.seconds, "loss": clock.losses, "final_loss": clock.losses[-1],
+            "test_accuracy": acc, "train_seconds": clock.seconds[-1],
+            "wall_seconds": t.seconds, "train_size": n}
 
-    def build():
-        return ember.Sequential([ember.Input(shape=(64,)),
-                                 ember.layers.Dense(32, activation="tanh"),
-                                 ember.layers.Dense(10, activation="softmax")])
 
-    start = build().get_weights()
+def run(options):
+    return assemble(options, {spec["key"]: run_one(options, spec) for spec in grid(options)})
+
+
+def assemble(options, runs):
+    """The report from the results of every run of `grid` (`{method: run_one(...)}`)."""
+    from ember import plot  # noqa: PLC0415  (optional extra)
+
+    epochs = options.epochs_or(10, 3)
+    n = next(iter(runs.values()))["train_size"]
     report = Report("optimizers", "Gradient descent variants on one problem and budget",
                     f"A 64-32-10 tanh network on the digits ({n} training images), every method "
                     f"from the same initial weights for {epochs} passes over the training set. "
                     "Batch GD makes one update per pass, stochastic GD one per example: the "
                     "notes' trade-off between the accuracy of each step and their number.")
-    runs, rows = {}, []
-    for name, batch_size, make, rule in _methods(n):
-        model = build()
-        model.set_weights(start)
-        model.compile(make(), "sparse_categorical_crossentropy")
-        steps_total = epochs * -(-n // batch_size)
-        clock = LossClock(x, y, every=max(1, steps_total // 60))
-        with Timer() as t:
-            model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=True,
-                      callbacks=[clock])
-        acc, _ = accuracy(model, xt, yt)
-        runs[name] = {"batch_size": batch_size, "rule": rule, "steps": clock.steps,
-                      "seconds": clock.seconds, "loss": clock.losses,
-                      "final_loss": clock.losses[-1], "test_accuracy": acc,
-                      "train_seconds": clock.seconds[-1], "wall_seconds": t.seconds}
-        rows.append([name, batch_size, clock.steps[-1], clock.losses[-1], acc,
-                     clock.seconds[-1]])
+    runs = {name: runs[name] for name, *_ in _methods(n)}  # the methods' order
+    rows = [[name, r["batch_size"], r["steps"][-1], r["final_loss"], r["test_accuracy"],
+             r["train_seconds"]] for name, r in runs.items()]
     report.results.update({"epochs": epochs, "train_size": n, "runs": runs})
     report.set_summary(["method", "batch", "steps", "final train loss", "test accuracy",
                         "train seconds"], rows)

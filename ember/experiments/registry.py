@@ -21,6 +21,8 @@ RECIPES = {
                                      "convolutional layer"),
     "cifar10-regularization": ("cifar10_regularization", "the notes' seven CIFAR-10 "
                                                          "experiments beside the notes' figures"),
+    "learning-rates": ("learning_rates", "a learning-rate grid for SGD and Adam: final loss "
+                                         "and accuracy against the rate"),
     "transfer": ("transfer", "frozen base + new head, fine-tuning and scratch on few "
                              "examples"),
     "vae": ("vae", "variational autoencoder on the digits: losses, latent space, samples"),

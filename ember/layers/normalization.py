@@ -3,6 +3,8 @@
 import numpy as np
 
 from ember import constraints, initializers, ops, regularizers
+from ember import distribution as distribution_lib
+from ember.distribution.sync import sync_batch_norm_train
 from ember.layers._utils import cast_inputs, known
 from ember.layers.base import InputSpec, Layer
 from ember.ops.normalization import batch_norm_train, layer_norm
@@ -35,7 +37,10 @@ class BatchNormalization(Layer):
         beta_initializer, gamma_initializer: default to "zeros" / "ones".
         moving_mean_initializer, moving_variance_initializer: default to "zeros" / "ones".
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: optional.
-        synchronized: multi-device statistics; ember has one device, so only False.
+        synchronized: under `ember.distribution.DataParallel` with several ranks, normalise
+            with the statistics of the global batch (all ranks' rows; the gradients too), as
+            one process on the whole batch would. Without a distribution it changes nothing.
+            Defaults to False (each rank normalises with its own rows' statistics).
 
     Weights, in order: gamma, beta (trainable), moving_mean, moving_variance (non-trainable);
     4 * C parameters of which 2 * C are non-trainable.
@@ -64,14 +69,11 @@ class BatchNormalization(Layer):
                              f"momentum={momentum!r}")
         if not float(epsilon) > 0.0:
             raise ValueError(f"{where}: expected `epsilon` > 0; received epsilon={epsilon!r}")
-        if synchronized:
-            raise ValueError(f"{where}: synchronized=True needs several devices; ember runs on "
-                             "one, so use synchronized=False")
         self.axis = int(axis)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
-        self.synchronized = False
+        self.synchronized = bool(synchronized)
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
@@ -107,7 +109,13 @@ class BatchNormalization(Layer):
     def call(self, inputs, training=False):
         x = cast_inputs(self, inputs)
         if training and self.trainable:
-            y, mean, var = batch_norm_train(x, self.gamma, self.beta, self._axis, self.epsilon)
+            dist = distribution_lib.active() if self.synchronized else None
+            if dist is not None:
+                y, mean, var = sync_batch_norm_train(x, self.gamma, self.beta, self._axis,
+                                                     self.epsilon, dist)
+            else:
+                y, mean, var = batch_norm_train(x, self.gamma, self.beta, self._axis,
+                                                self.epsilon)
             m = self.momentum
             self.moving_mean.assign(self.moving_mean.data * m + mean.data * (1.0 - m))
             self.moving_variance.assign(self.moving_variance.data * m + var.data * (1.0 - m))

@@ -11,8 +11,10 @@ import warnings
 
 import numpy as np
 
+from ember import distribution as distribution_lib
 from ember.autograd import run_backward
 from ember.callbacks.base import CallbackList
+from ember.distribution.fit import prepare_fit
 from ember.models import compile_utils as cu
 from ember.models import data_adapter as da
 from ember.models.allocator import keep_freed_memory
@@ -320,6 +322,8 @@ class Trainer(Inference):
         steps = num_batches if steps_per_epoch is None else min(steps_per_epoch, num_batches)
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                  model=self, verbose=verbose, epochs=epochs, steps=steps)
+        data, val_data, callbacks = prepare_fit(self, distribution_lib.distribution(), data,
+                                                val_data, callbacks, batch_size)
         return self._fit_loop(data, val_data, callbacks, batch_size, epochs, shuffle,
                               initial_epoch, steps, validation_batch_size, validation_steps,
                               validation_freq)

@@ -3,7 +3,8 @@
 One call of `apply_gradients` (or `apply`, `step`, `minimize`) does, for the variables that
 received a gradient (a `None` gradient is skipped):
 
-1. cast each gradient to its variable's dtype and divide by `loss_scale_factor` if set;
+1. cast each gradient to its variable's dtype, average it over the ranks under
+   `ember.distribution.DataParallel`, and divide by `loss_scale_factor` if set;
 2. clip: `clipvalue` elementwise, `clipnorm` per variable, or `global_clipnorm` jointly;
 3. decoupled weight decay, before the update: `w -= w * weight_decay * lr`;
 4. the subclass's rule, `update_step(g, w, lr * multiplier)`: in-place array maths on `w.data`;
@@ -18,6 +19,7 @@ import numpy as np
 
 from ember.autograd import GradientTape
 from ember.autograd import grad as _grad
+from ember.distribution import reduce_gradients
 from ember.optimizers import clipping
 from ember.optimizers._checks import (
     call_learning_rate,
@@ -299,6 +301,7 @@ class Optimizer(StateMixin):
                           "loss.", stacklevel=2)
         variables = [v for _, v in kept]
         grads = [self._as_gradient(g, v) for g, v in kept]
+        grads = reduce_gradients(grads)  # averaged over the ranks under DataParallel
         if self.loss_scale_factor is not None:
             grads = [g / np.asarray(self.loss_scale_factor, g.dtype) for g in grads]
         grads = self._clip_gradients(grads)

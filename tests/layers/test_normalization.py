@@ -164,8 +164,12 @@ def test_batchnorm_errors_name_the_layer():
         layers.BatchNormalization(momentum=1.5)
     with pytest.raises(ValueError, match="epsilon"):
         layers.BatchNormalization(epsilon=0.0)
-    with pytest.raises(ValueError, match="synchronized"):
-        layers.BatchNormalization(synchronized=True)
+    # synchronized=True is accepted (ember.distribution); on one process it changes nothing
+    x = ember.tensor(np.arange(12.0).reshape(4, 3))
+    synced = layers.BatchNormalization(synchronized=True)
+    np.testing.assert_array_equal(synced(x, training=True).numpy(),
+                                  layers.BatchNormalization()(x, training=True).numpy())
+    assert synced.get_config()["synchronized"] is True
     with pytest.raises(TypeError, match="axis"):
         layers.BatchNormalization(axis=[1, 2])
     layer = layers.BatchNormalization(name="bn_2")
