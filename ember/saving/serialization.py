@@ -25,6 +25,7 @@ import threading
 
 import numpy as np
 
+from ember import config as _config
 from ember.saving.errors import UnknownObjectError
 from ember.saving.registry import custom_object_scope, get_registered_name, resolve
 
@@ -127,8 +128,10 @@ def deserialize(config, custom_objects=None, base=None, safe_mode=True):
         custom_objects: dict name -> class, searched first; also visible to nested
             `deserialize` calls made by `from_config`.
         base: the class the result must subclass (e.g. `Layer`, `Loss`).
-        safe_mode: accepted for Keras compatibility. ember files never hold code, so there is
-            nothing for it to allow; it must be a bool.
+        safe_mode: Keras' switch against code in files. ember files never hold code, so
+            nothing depends on it inside ember; it is passed on to `from_config` methods
+            through `in_safe_mode()`. An enclosing load's setting, or
+            `ember.config.enable_unsafe_deserialization()`, takes precedence. Must be a bool.
 
     Raises:
         UnknownObjectError: the class cannot be resolved (the message says how to fix it).
@@ -136,6 +139,8 @@ def deserialize(config, custom_objects=None, base=None, safe_mode=True):
     """
     if not isinstance(safe_mode, bool):
         raise TypeError(f"safe_mode: expected a bool; received {safe_mode!r}")
+    scoped = in_safe_mode()  # an enclosing load (or the global switch) decides first
+    safe_mode = scoped if scoped is not None else safe_mode
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError("expected a config dict with a string 'class_name'; received "
                          f"{str(config)[:200]}")
@@ -149,7 +154,7 @@ def deserialize(config, custom_objects=None, base=None, safe_mode=True):
     if not inspect.isclass(cls) or not callable(getattr(cls, "from_config", None)):
         raise UnknownObjectError(f"{name!r} resolves to {cls!r:.80}, which is not a class with "
                                  "from_config; a config can name only classes")
-    with custom_object_scope(custom_objects or {}):
+    with custom_object_scope(custom_objects or {}), safe_mode_scope(safe_mode):
         try:
             obj = cls.from_config(dict(inner))
         except (UnknownObjectError, RecursionError):
@@ -164,6 +169,31 @@ def deserialize(config, custom_objects=None, base=None, safe_mode=True):
 
 
 deserialize_keras_object = deserialize
+
+
+def in_safe_mode():
+    """The safe mode in force: True or False while an object is being rebuilt (the
+    `safe_mode` of the outermost `load_model`/`deserialize` call), False everywhere after
+    `ember.config.enable_unsafe_deserialization()`, else None (Keras' `in_safe_mode`).
+
+    >>> in_safe_mode() is None
+    True
+    """
+    scoped = getattr(_STATE, "safe_mode", None)
+    if scoped is not None:
+        return scoped
+    return False if _config.is_unsafe_deserialization_enabled() else None
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode):
+    """Within this block, `in_safe_mode()` returns `safe_mode` (nested loads inherit it)."""
+    previous = getattr(_STATE, "safe_mode", None)
+    _STATE.safe_mode = bool(safe_mode)
+    try:
+        yield
+    finally:
+        _STATE.safe_mode = previous
 
 
 @contextlib.contextmanager
