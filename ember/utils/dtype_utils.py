@@ -25,7 +25,7 @@ def standardize_dtype(dtype):
     >>> standardize_dtype("float8")
     Traceback (most recent call last):
     ...
-    ValueError: Invalid dtype: 'float8'; expected one of float16, float32, ...
+    ValueError: Invalid dtype: 'float8'; expected one of float16, float32, ... (see ALLOWED_DTYPES)
     """
     if dtype is None:
         return config.floatx()
