@@ -27,7 +27,12 @@ import numpy as np
 
 from ember import config as _config
 from ember.saving.errors import UnknownObjectError
-from ember.saving.registry import custom_object_scope, get_registered_name, resolve
+from ember.saving.registry import (
+    custom_object_scope,
+    get_registered_name,
+    lookup_user_object,
+    resolve,
+)
 
 _STATE = threading.local()
 _MAX_DEPTH = 200
@@ -150,7 +155,14 @@ def deserialize(config, custom_objects=None, base=None, safe_mode=True):
                          f"{type(inner).__name__}")
     registered = config.get("registered_name")
     name = registered if isinstance(registered, str) and registered else config["class_name"]
-    cls = resolve(name, base, custom_objects, module=config.get("module"))
+    try:
+        cls = resolve(name, base, custom_objects, module=config.get("module"))
+    except UnknownObjectError:
+        # saved while registered, loaded with custom_objects by the plain class name
+        if name == config["class_name"] or lookup_user_object(config["class_name"],
+                                                              custom_objects) is None:
+            raise
+        cls = resolve(config["class_name"], base, custom_objects)
     if not inspect.isclass(cls) or not callable(getattr(cls, "from_config", None)):
         raise UnknownObjectError(f"{name!r} resolves to {cls!r:.80}, which is not a class with "
                                  "from_config; a config can name only classes")
