@@ -1,6 +1,7 @@
 """Convolution layers: `Conv1D`, `Conv2D`, `Conv2DTranspose` (Keras' names, defaults and
-kernel layouts; channels-last, or channels-first through `data_format`, see `data_format.py`). Depthwise and separable convolutions are in
-`convolutional_depthwise.py`; the maths (and its backward pass) is in `ember/ops/conv.py`.
+kernel layouts; channels-last, or channels-first through `data_format`: see `data_format.py`).
+Depthwise and separable convolutions are in `convolutional_depthwise.py`; the maths (and its
+backward pass) is in `ember/ops/conv.py`.
 
 A filter of size k x k over C channels has k*k*C weights plus one tied bias: the notes'
 3x3x3 filter has 28 parameters; VGG's first layer (64 filters of 3x3x3) 64*27 + 64.
