@@ -45,6 +45,7 @@ _LAZY = {
     "model_to_dot": "ember.utils.model_visualization",
     "FeatureSpace": "ember.utils.feature_space",
     "legacy": None,  # the submodule ember.utils.legacy
+    "bounding_boxes": None,  # the submodule ember.utils.bounding_boxes
 }
 
 
