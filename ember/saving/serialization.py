@@ -121,7 +121,32 @@ def _build_config(obj):
     return None if shape is None else {"input_shape": shape}
 
 
-serialize_keras_object = serialize
+def serialize_keras_object(obj):
+    """Keras' `serialize_keras_object`: None, numbers, strings and bools as they are; lists
+    and dicts element by element; a function as `{"module", "class_name": "function",
+    "config": name, "registered_name": name}` (its registered name or `__name__`; a file names
+    a function, only the user supplies it); anything with `get_config` through `serialize`.
+
+    >>> import ember
+    >>> serialize_keras_object([1, "a", None])
+    [1, 'a', None]
+    >>> serialize_keras_object(ember.activations.relu)["config"]
+    'relu'
+    """
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj
+    if isinstance(obj, list | tuple):
+        return [serialize_keras_object(o) for o in obj]
+    if isinstance(obj, dict):
+        return {str(k): serialize_keras_object(v) for k, v in obj.items()}
+    if callable(obj) and not inspect.isclass(obj) and not callable(
+            getattr(obj, "get_config", None)):
+        from ember.saving.registry import function_name  # noqa: PLC0415
+
+        name = function_name(obj)
+        return {"module": getattr(obj, "__module__", None), "class_name": "function",
+                "config": name, "registered_name": name}
+    return serialize(obj)
 
 
 def deserialize(config, custom_objects=None, base=None, safe_mode=True):
@@ -180,7 +205,61 @@ def deserialize(config, custom_objects=None, base=None, safe_mode=True):
     return obj
 
 
-deserialize_keras_object = deserialize
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """Keras' `deserialize_keras_object`, with Keras' signature, over `deserialize`.
+
+    None gives None; a name (str) gives the user object registered or in `custom_objects` /
+    a scope under that name, else the string itself; numbers, bools and lists of such are
+    returned as they are; a `{"class_name", "config", ...}` dict is rebuilt by `deserialize`.
+    `base=` may be given as a keyword (the class the result must subclass).
+
+    >>> deserialize_keras_object(None), deserialize_keras_object(3)
+    (None, 3)
+    >>> deserialize_keras_object({"class_name": "Huber", "config": {"delta": 2.0}}).delta
+    2.0
+    """
+    base = kwargs.pop("base", None)
+    kwargs.pop("module_objects", None)  # Keras' legacy arguments: ember imports nothing
+    kwargs.pop("printable_module_name", None)
+    if kwargs:
+        raise TypeError(f"deserialize_keras_object: unexpected arguments {sorted(kwargs)}")
+    if config is None or isinstance(config, bool | int | float):
+        return config
+    if isinstance(config, str):
+        found = lookup_user_object(config, custom_objects)
+        return config if found is None else found
+    if isinstance(config, list | tuple):
+        return type(config)(deserialize_keras_object(c, custom_objects, safe_mode)
+                            for c in config)
+    if isinstance(config, dict) and "class_name" not in config:
+        return {k: deserialize_keras_object(v, custom_objects, safe_mode)
+                for k, v in config.items()}
+    if isinstance(config, dict) and config["class_name"] == "function":
+        return _function_from_config(config, custom_objects)
+    return deserialize(config, custom_objects, base=base, safe_mode=safe_mode)
+
+
+def _function_from_config(config, custom_objects):
+    """The function a `{"class_name": "function"}` config names: the user's (registered or
+    in custom_objects), else one of ember's activations, losses or metrics by name."""
+    name = config.get("registered_name") or config.get("config")
+    found = lookup_user_object(name, custom_objects)
+    if found is None and isinstance(config.get("config"), str):
+        found = lookup_user_object(config["config"], custom_objects)
+    if found is None:
+        import ember.activations as activations  # noqa: PLC0415
+        import ember.losses as losses  # noqa: PLC0415
+        import ember.metrics as metrics  # noqa: PLC0415
+
+        short = config.get("config")
+        found = (getattr(activations, "_BY_NAME", {}).get(short)
+                 or losses.ALL_OBJECTS_DICT.get(short) or metrics.ALL_OBJECTS_DICT.get(short))
+    if found is None or inspect.isclass(found):
+        raise UnknownObjectError(f"Could not locate function {name!r}: it is not registered, "
+                                 "not in custom_objects and not an ember activation, loss or "
+                                 "metric. Pass custom_objects or decorate it with "
+                                 "@ember.utils.register_keras_serializable()")
+    return found
 
 
 def in_safe_mode():

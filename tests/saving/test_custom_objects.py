@@ -146,3 +146,23 @@ def test_layers_registry_register_uses_the_same_table(tmp_path):
 def test_unknown_activation_name_error_says_how_to_register():
     with pytest.raises(ValueError, match="register_keras_serializable|custom_objects"):
         ember.activations.get("no_such_activation")
+
+
+def test_keras_serialize_and_deserialize_keras_object_on_functions_and_plain_data(registered):
+    cfg = ember.utils.serialize_keras_object(scaled_tanh)
+    assert cfg["class_name"] == "function" and cfg["config"] == "CustomTest>scaled_tanh"
+    assert ember.utils.deserialize_keras_object(cfg) is scaled_tanh
+    relu = ember.utils.serialize_keras_object(ember.activations.relu)
+    assert ember.utils.deserialize_keras_object(relu) is ember.activations.relu
+    data = {"a": [1, 2.5, None, "x"], "loss": ember.losses.Huber(delta=2.0)}
+    back = ember.utils.deserialize_keras_object(ember.utils.serialize_keras_object(data))
+    assert back["a"] == [1, 2.5, None, "x"] and back["loss"].delta == 2.0
+    assert ember.utils.deserialize_keras_object("CustomTest>half_mse") is half_mse
+
+    def private(x):
+        return x
+
+    with pytest.raises(UnknownObjectError, match="private"):
+        ember.utils.deserialize_keras_object(ember.utils.serialize_keras_object(private))
+    assert ember.utils.deserialize_keras_object(ember.utils.serialize_keras_object(private),
+                                                custom_objects={"private": private}) is private
