@@ -31,8 +31,18 @@ import os
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
-_STATE = {"interactive_logging": True, "traceback_filtering": True, "flash_attention": None,
-          "safe_mode": None}
+_DEFAULT_STATE = {"interactive_logging": True, "traceback_filtering": True,
+                  "flash_attention": None, "safe_mode": None}
+_STATE = dict(_DEFAULT_STATE)
+
+
+def reset_session_state():
+    """Back to the defaults of the switches Keras keeps in its session state (interactive
+    logging, traceback filtering, flash attention, unsafe deserialization); called by
+    `ember.utils.clear_session`. floatx, epsilon, the image data format and the fit limits are
+    not session state (as in Keras) and keep their values."""
+    _STATE.clear()
+    _STATE.update(_DEFAULT_STATE)
 
 
 def _env_count(name):

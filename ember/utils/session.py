@@ -9,10 +9,13 @@ from ember.layers.node import SymbolicTensor, flatten_structure
 def clear_session(free_memory=True):
     """Reset the state ember keeps across models (Keras' `keras.utils.clear_session`).
 
-    Automatic layer names start again (the next `Dense` is "dense"), losses added by layers
-    during the last call are dropped, and with `free_memory` Python's garbage collector runs.
-    Registered custom objects and random generators are kept (as in Keras, where
-    `set_random_seed` alone reseeds).
+    What Keras keeps in its session state goes back to its start: automatic layer names start
+    again (the next `Dense` is "dense"), losses added by layers during the last call are
+    dropped, open `custom_object_scope`s are forgotten, and the `ember.config` switches
+    (interactive logging, traceback filtering, flash attention, unsafe deserialization) return
+    to their defaults; with `free_memory` Python's garbage collector runs. Registered custom
+    objects, floatx / epsilon / image data format and the random generators are kept (as in
+    Keras, where `set_random_seed` alone reseeds).
 
     >>> import ember
     >>> _ = [ember.layers.Dense(1) for _ in range(3)]
@@ -20,8 +23,13 @@ def clear_session(free_memory=True):
     >>> ember.layers.Dense(1).name
     'dense'
     """
+    from ember import config  # noqa: PLC0415
+    from ember.saving import registry  # noqa: PLC0415
+
     _layer_base.clear_session()
     _layer_base._CALL_LOSS_LAYERS.clear()
+    registry._scope_stack().clear()
+    config.reset_session_state()
     if free_memory:
         gc.collect()
 

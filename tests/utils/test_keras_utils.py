@@ -78,11 +78,22 @@ def test_standardize_dtype_of_torch_dtypes_and_errors():
         ember.utils.standardize_dtype("float128")
 
 
-def test_clear_session_restarts_layer_names():
+def test_clear_session_resets_what_keras_resets():
     [ember.layers.Dense(1) for _ in range(3)]
-    ember.utils.clear_session(free_memory=False)
-    assert ember.layers.Dense(1).name == "dense"
-    assert ember.layers.Dense(1).name == "dense_1"
+    ember.config.disable_interactive_logging()
+    ember.config.enable_unsafe_deserialization()
+    ember.config.set_epsilon(1e-4)
+    try:
+        ember.utils.custom_object_scope({"Thing": ember.layers.Dense}).__enter__()
+        ember.utils.clear_session(free_memory=False)
+        assert ember.layers.Dense(1).name == "dense"
+        assert ember.layers.Dense(1).name == "dense_1"
+        assert ember.config.is_interactive_logging_enabled()
+        assert not ember.config.is_unsafe_deserialization_enabled()
+        assert ember.utils.get_registered_object("Thing") is None
+        assert ember.config.epsilon() == 1e-4  # not session state (as Keras)
+    finally:
+        ember.config.set_epsilon(1e-7)
 
 
 def test_get_source_inputs_and_is_keras_tensor():
