@@ -128,7 +128,11 @@ class CustomObjectScope:
         return self
 
     def __exit__(self, *exc):
-        _scope_stack().pop()
+        stack = _scope_stack()  # clear_session may have emptied it meanwhile
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i] is self.objects:
+                del stack[i]
+                break
 
 
 custom_object_scope = CustomObjectScope

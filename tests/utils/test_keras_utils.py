@@ -116,3 +116,9 @@ def test_legacy_and_namespace():
         assert name in names and getattr(ember.utils, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         ember.utils.nope  # noqa: B018
+
+
+def test_clear_session_inside_a_custom_object_scope():
+    with ember.utils.custom_object_scope({"Thing": ember.layers.Dense}):
+        ember.utils.clear_session(free_memory=False)
+    assert ember.utils.get_registered_object("Thing") is None
