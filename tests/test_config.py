@@ -173,3 +173,17 @@ def test_flash_attention_and_nnx_switches():
     config.disable_flash_attention()
     assert config.is_flash_attention_enabled() is False
     assert config.is_nnx_enabled() is False
+
+
+def test_interactive_logging_decides_how_fit_prints(capsys, monkeypatch):
+    import ember.callbacks.progbar as progbar
+
+    monkeypatch.setattr(progbar, "is_dynamic", lambda stream=None: True)  # as on a terminal
+    model, x, y = _model(), np.ones((16, 3), "float32"), np.ones((16, 1), "float32")
+    model.fit(x, y, epochs=2, batch_size=4, verbose=1)
+    assert "\r" in capsys.readouterr().out
+    config.disable_interactive_logging()
+    model.fit(x, y, epochs=2, batch_size=4, verbose=1)
+    out = capsys.readouterr().out
+    assert "\r" not in out and "\x1b" not in out and "\b" not in out
+    assert out.splitlines()[0] == "Epoch 1/2" and out.splitlines()[1].startswith("4/4 ")
