@@ -59,12 +59,27 @@ def test_channels_first_layers_equal_channels_last_on_transposed_data(make, out_
     np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6, atol=1e-6)
 
 
-def test_conv1d_channels_first():
+@pytest.mark.parametrize("make, out_shape", [
+    (lambda: layers.Conv1D(5, 3, data_format="channels_first"), (2, 5, 9)),
+    (lambda: layers.Conv1D(5, 3, padding="causal", dilation_rate=2,
+                           data_format="channels_first"), (2, 5, 11)),
+    (lambda: layers.MaxPooling1D(2, data_format="channels_first"), (2, 3, 5)),
+    (lambda: layers.AveragePooling1D(3, strides=2, data_format="channels_first"), (2, 3, 5)),
+    (lambda: layers.GlobalAveragePooling1D(data_format="channels_first"), (2, 3)),
+])
+def test_1d_channels_first_layers_equal_channels_last(make, out_shape):
     x = RNG.normal(size=(2, 3, 11)).astype("float32")  # (N, C, steps)
-    layer = layers.Conv1D(5, 3, data_format="channels_first")
-    assert layer(x).shape == (2, 5, 9) == layer.compute_output_shape(x.shape)
-    assert layers.MaxPooling1D(2, data_format="channels_first")(x).shape == (2, 3, 5)
-    assert layers.GlobalAveragePooling1D(data_format="channels_first")(x).shape == (2, 3)
+    first = make()
+    y = first(x)
+    assert y.shape == out_shape == first.compute_output_shape(x.shape)
+    last = type(first).from_config({**first.get_config(), "data_format": "channels_last",
+                                    "name": "twin"})
+    last.build(np.moveaxis(x, 1, -1).shape)
+    last.set_weights(first.get_weights())
+    expected = last(np.moveaxis(x, 1, -1)).numpy()
+    if expected.ndim == 3:
+        expected = np.moveaxis(expected, -1, 1)
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6, atol=1e-6)
 
 
 def test_the_config_sets_the_default_data_format():
