@@ -24,6 +24,7 @@ def test_fixture_lists_every_namespace():
     assert set(keras_names.REQUIRED_TOP_LEVEL) <= set(namespaces["keras"])
 
 
+@pytest.mark.slow  # imports Keras and every namespace (seconds)
 @pytest.mark.skipif(importlib.util.find_spec("keras") is None, reason="keras not installed")
 def test_fixture_matches_installed_keras():
     os.environ.setdefault("KERAS_BACKEND", "torch")

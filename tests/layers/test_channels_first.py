@@ -136,6 +136,7 @@ def test_conv2d_maxpool_channels_first_against_pytorch():
     np.testing.assert_allclose(gb.numpy(), tb.grad.numpy(), rtol=1e-3, atol=1e-4)
 
 
+@pytest.mark.slow  # imports Keras (seconds)
 def test_conv2d_maxpool_channels_first_against_keras():
     pytest.importorskip("torch")
     os.environ.setdefault("KERAS_BACKEND", "torch")

@@ -32,6 +32,7 @@ def test_namespace_has_every_keras_name():
         assert callable(getattr(ember.utils.bounding_boxes, name))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", bb.SUPPORTED_FORMATS)
 @pytest.mark.parametrize("target", bb.SUPPORTED_FORMATS)
 def test_convert_format_matches_keras(kbb, source, target):
@@ -53,6 +54,7 @@ def test_convert_format_errors():
         bb.convert_format(np.zeros((2, 4)), "xyxy", "rel_xyxy")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["xyxy", "yxyx", "center_xywh", "rel_xyxy"])
 @pytest.mark.parametrize("batched", [False, True])
 def test_compute_iou_matches_keras(kbb, fmt, batched):
@@ -69,6 +71,7 @@ def test_compute_iou_matches_keras(kbb, fmt, batched):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_compute_ciou_matches_keras(kbb):
     k, np_ = kbb
     b1, b2 = _boxes((3, 5)), _boxes((3, 5))
@@ -78,6 +81,7 @@ def test_compute_ciou_matches_keras(kbb):
     np.testing.assert_allclose(same, 1.0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_clip_crop_pad_match_keras(kbb):
     k, np_ = kbb
     boxes = _boxes((6,)) - 10.0
@@ -93,6 +97,7 @@ def test_clip_crop_pad_match_keras(kbb):
     np.testing.assert_allclose(bb.pad(boxes, 5, 7), np_(k.pad(boxes, 5, 7)), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_affine_transform_matches_keras(kbb):
     k, np_ = kbb
     boxes = _boxes((2, 3))
@@ -110,6 +115,7 @@ def test_affine_transform_matches_keras(kbb):
     np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encoding", ["center_yxhw", "center_xywh"])
 def test_box_deltas_match_keras_and_round_trip(kbb, encoding):
     k, np_ = kbb

@@ -32,6 +32,7 @@ def test_progbar_averages_like_keras_unless_stateful():
         Progbar(3, stateful_metrics=["a"], stateless_metrics=["b"])
 
 
+@pytest.mark.slow  # imports Keras (seconds)
 def test_progbar_matches_keras_numbers(capsys):
     os.environ.setdefault("KERAS_BACKEND", "torch")
     pytest.importorskip("torch")
