@@ -43,6 +43,14 @@ def _conv_pool(data_format=None):
     (lambda: layers.GlobalAveragePooling2D(data_format="channels_first"), (2, 3)),
     (lambda: layers.GlobalMaxPooling2D(data_format="channels_first", keepdims=True),
      (2, 3, 1, 1)),
+    (lambda: layers.ZeroPadding2D(((1, 0), (2, 1)), data_format="channels_first"),
+     (2, 3, 10, 11)),
+    (lambda: layers.Cropping2D(((1, 2), (0, 3)), data_format="channels_first"), (2, 3, 6, 5)),
+    (lambda: layers.UpSampling2D((2, 3), data_format="channels_first"), (2, 3, 18, 24)),
+    (lambda: layers.UpSampling2D(2, interpolation="bilinear", data_format="channels_first"),
+     (2, 3, 18, 16)),
+    (lambda: layers.LocalResponseNormalization(1, data_format="channels_first"),
+     (2, 3, 9, 8)),
 ])
 def test_channels_first_layers_equal_channels_last_on_transposed_data(make, out_shape):
     first = make()
@@ -151,3 +159,22 @@ def test_conv2d_maxpool_channels_first_against_keras():
     k_y = keras.ops.convert_to_numpy(k_pool(k_conv(X)))
     assert k_y.shape == y.shape
     np.testing.assert_allclose(y, k_y, rtol=1e-4, atol=1e-5)
+
+
+def test_spatial_dropout_channels_first_drops_whole_maps():
+    config.set_image_data_format("channels_first")
+    layer = layers.SpatialDropout2D(0.5, seed=0)
+    assert layer.data_format == "channels_first"
+    y = layer(np.ones((4, 6, 5, 5), "float32"), training=True).numpy()
+    assert np.all(y.std(axis=(2, 3)) == 0)  # each (N, C) map entirely kept or dropped
+    assert 0 < (y[:, :, 0, 0] == 0).mean() < 1
+
+
+def test_image_preprocessing_layers_refuse_a_global_channels_first_clearly():
+    config.set_image_data_format("channels_first")
+    with pytest.raises(ValueError, match=r"channels-last.*from ember.config"):
+        layers.RandomFlip()
+    config.set_image_data_format("channels_last")
+    with pytest.raises(ValueError, match="channels-last"):
+        layers.RandomFlip(data_format="channels_first")
+    assert layers.RandomFlip().data_format == "channels_last"
