@@ -285,8 +285,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
         splines: Graphviz's edge style (ignored by the matplotlib drawing).
 
     Returns:
-        An `IPython.display.Image` of the file when IPython is installed and the format is
-        not pdf (as Keras), else None.
+        When IPython is loaded (a notebook), an `IPython.display.Image` of the file (png,
+        jpg, gif) or `SVG` (svg), as Keras, so the notebook shows it; else None.
 
     Raises:
         ImportError: neither pydot with Graphviz nor matplotlib is installed (the message
@@ -329,11 +329,20 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
                           "install graphviz`) for Keras' picture, or matplotlib (`pip "
                           "install 'ember[plot]'`) for ember's own diagram.")
     atomic_write_bytes(to_file, data)
-    if extension != "pdf" and "IPython" in sys.modules:
-        try:
-            from IPython import display  # noqa: PLC0415
+    return _notebook_image(to_file, extension)
 
-            return display.Image(filename=to_file)
-        except ImportError:
-            return None
+
+def _notebook_image(path, extension):
+    """An IPython display object of the file when IPython is loaded (Keras returns one so a
+    notebook shows the plot), else None. Keras fails on svg here; ember returns an SVG."""
+    if "IPython" not in sys.modules:
+        return None
+    try:
+        from IPython import display  # noqa: PLC0415
+    except ImportError:
+        return None
+    if extension == "svg":
+        return display.SVG(filename=path)
+    if extension in ("png", "jpg", "jpeg", "gif"):
+        return display.Image(filename=path)
     return None

@@ -76,8 +76,20 @@ def test_model_to_dot_is_a_pydot_graph_with_keras_settings():
 def test_plot_model_with_graphviz_writes_the_format_of_the_extension(tmp_path, name, magic):
     pytest.importorskip("pydot")
     path = tmp_path / name
-    assert ember.utils.plot_model(_functional(), path, show_shapes=True, dpi=60) is None
+    shown = ember.utils.plot_model(_functional(), path, show_shapes=True, dpi=60)
     assert path.read_bytes().startswith(magic)
+    assert shown is None or not name.endswith(".pdf")  # a notebook display object, not pdf
+
+
+def test_plot_model_returns_a_notebook_display_when_ipython_is_loaded(tmp_path, monkeypatch):
+    display = pytest.importorskip("IPython.display")
+    monkeypatch.setattr(mv, "check_graphviz", lambda: False)
+    png = ember.utils.plot_model(_functional(), tmp_path / "m.png")
+    svg = ember.utils.plot_model(_functional(), tmp_path / "m.svg")
+    assert isinstance(png, display.Image) and isinstance(svg, display.SVG)
+    assert ember.utils.plot_model(_functional(), tmp_path / "m.pdf") is None
+    monkeypatch.delitem(__import__("sys").modules, "IPython")
+    assert ember.utils.plot_model(_functional(), tmp_path / "m.png") is None
 
 
 @pytest.mark.parametrize("rankdir", ["TB", "LR"])
