@@ -187,3 +187,20 @@ def test_interactive_logging_decides_how_fit_prints(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "\r" not in out and "\x1b" not in out and "\b" not in out
     assert out.splitlines()[0] == "Epoch 1/2" and out.splitlines()[1].startswith("4/4 ")
+
+
+def test_fit_limits_are_read_from_keras_environment_variables():
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "KERAS_MAX_EPOCHS": "2", "KERAS_MAX_STEPS_PER_EPOCH": "5",
+           "PYTHONPATH": root}
+    out = subprocess.run([sys.executable, "-c", "from ember import config; "
+                          "print(config.max_epochs(), config.max_steps_per_epoch())"],
+                         env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["2", "5"]
+    env["KERAS_MAX_EPOCHS"] = "zero"
+    bad = subprocess.run([sys.executable, "-c", "import ember"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "KERAS_MAX_EPOCHS" in bad.stderr
