@@ -21,10 +21,10 @@ def register(cls):
 
     >>> import ember
     >>> @ember.layers.registry.register
-    ... class Twice(ember.layers.Layer):
+    ... class DocTwice(ember.layers.Layer):
     ...     def call(self, x):
     ...         return x * 2
-    >>> ember.layers.registry.get_class("Twice") is Twice
+    >>> ember.layers.registry.get_class("DocTwice") is DocTwice
     True
     """
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
