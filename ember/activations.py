@@ -347,9 +347,14 @@ def get(identifier):
         identifier = identifier.get("config", identifier.get("class_name"))
     if isinstance(identifier, str):
         fn = _BY_NAME.get(identifier)
-        if fn is None:
-            raise ValueError(f"Unknown activation {identifier!r}; valid names are "
-                             f"{', '.join(sorted(_BY_NAME))}")
+        if fn is None:  # a user's function: custom_objects, a scope, or registered
+            from ember.saving.registry import lookup_user_object, unknown_name_hint  # noqa: PLC0415
+
+            fn = lookup_user_object(identifier)
+            if fn is None or isinstance(fn, type) or not callable(fn):
+                raise ValueError(f"Unknown activation {identifier!r}; valid names are "
+                                 f"{', '.join(sorted(_BY_NAME))}. For your own function, "
+                                 f"{unknown_name_hint(identifier)}")
         return fn
     if callable(identifier):
         return identifier
@@ -358,11 +363,12 @@ def get(identifier):
 
 
 def serialize(activation):
-    """The name of a built-in activation (what a layer's `get_config` stores).
+    """The name an activation is saved under (what a layer's `get_config` stores): a
+    built-in's name, else a user function's registered name ("package>name") or `__name__`,
+    which loads back through `custom_objects` or the registry.
 
     Raises:
-        ValueError: for a function that is not one of ember's activations (it could not be
-            rebuilt from a config file).
+        ValueError: for a lambda or another unnamed callable (it could not be found again).
 
     >>> import ember
     >>> ember.activations.serialize(ember.activations.relu)
@@ -370,8 +376,19 @@ def serialize(activation):
     """
     name = _NAME_OF.get(activation)
     if name is None:
-        raise ValueError(f"Cannot serialize activation {activation!r}: only ember's built-in "
-                         f"activations have a name ({', '.join(sorted(_BY_NAME))})")
+        from ember.saving.registry import function_name  # noqa: PLC0415
+
+        if not callable(activation) or isinstance(activation, type):
+            raise ValueError(f"Cannot serialize activation {activation!r:.80}: expected a "
+                             "function")
+        try:
+            name = function_name(activation)
+        except ValueError as e:
+            raise ValueError(f"Cannot serialize activation: {e}") from None
+        if name in _BY_NAME:
+            raise ValueError(f"Cannot serialize activation {activation!r:.80}: its name "
+                             f"{name!r} is a built-in activation's; register it under a "
+                             "package with @ember.utils.register_keras_serializable()")
     return name
 
 

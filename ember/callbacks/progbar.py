@@ -20,6 +20,7 @@ import math
 import sys
 import time
 
+from ember import config
 from ember.callbacks.base import Callback
 
 BAR = "━"
@@ -64,16 +65,25 @@ def format_eta(seconds):
 
 
 class Progbar:
-    """A progress bar over `target` steps (Keras' `keras.utils.Progbar` text format).
+    """A progress bar over `target` steps (Keras' `keras.utils.Progbar`).
+
+    Values given to `update` are averaged over the steps since the bar started (weighted by
+    the steps each one covers), except those named in `stateful_metrics`, shown as given; at
+    the final update every value is shown as given (Keras' rules). `ember.config`'s
+    interactive logging switch decides whether the bar may redraw in place.
 
     Args:
         target: the number of steps, or None if unknown.
         width: the bar's width in characters. Defaults to 20.
-        verbose: 1 (bar) or 2 (one line at the end). Defaults to 1.
+        verbose: 0 (silent), 1 (bar) or 2 (one line at the end). Defaults to 1.
         interval: the least time between two redraws, in seconds. Defaults to 0.05.
+        stateful_metrics: names shown as given, not averaged. Defaults to None (all averaged).
+        stateless_metrics: alternatively, the only names to average (the others are shown as
+            given). Give at most one of the two.
         unit_name: the unit of the per-step time. Defaults to "step".
         stream: where to write. Defaults to `sys.stdout` at each write.
-        dynamic: redraw in place; defaults to `is_dynamic(stream)`.
+        dynamic: redraw in place; defaults to `is_dynamic(stream)` while interactive logging
+            is enabled, else False.
 
     >>> import io
     >>> out = io.StringIO()
@@ -82,23 +92,52 @@ class Progbar:
     ...     bar.update(step, [("loss", 0.5)])
     >>> out.getvalue().startswith("4/4 " + "━" * 20 + " ")
     True
+    >>> bar = Progbar(None, verbose=2, stream=io.StringIO())
+    >>> bar.add(1, [("loss", 1.0)]); bar.add(3, [("loss", 3.0)])
+    >>> bar.average("loss")  # (1 * 1.0 + 3 * 3.0) / 4
+    2.5
     """
 
-    def __init__(self, target, width=20, verbose=1, interval=0.05, unit_name="step",
-                 stream=None, dynamic=None):
-        self.target = target
+    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None,
+                 stateless_metrics=None, unit_name="step", stream=None, dynamic=None):
+        if stateful_metrics is not None and stateless_metrics is not None:
+            raise ValueError("Progbar: give only one of `stateful_metrics` or "
+                             "`stateless_metrics`; received both")
+        if isinstance(target, bool) or not (target is None or int(target) == target):
+            raise ValueError(f"Progbar: `target` must be an integer or None; received "
+                             f"target={target!r}")
+        self.target = None if target is None else int(target)
         self.width = width
         self.verbose = verbose
         self.interval = interval
         self.unit_name = unit_name
+        if stateless_metrics is not None:
+            self.stateful_metrics, self.stateless_metrics = None, set(stateless_metrics)
+        else:
+            self.stateful_metrics = set(stateful_metrics or ())
+            self.stateless_metrics = None
         self._stream = stream
         self._dynamic = dynamic
-        self._values = {}
+        self._values = {}  # name -> [weighted sum, weight]
         self._start = time.time()
         self._last_update = 0.0
         self._time_after_first_step = None
         self._prev_width = 0
         self._seen = 0
+
+    def _averaged(self, key):
+        if self.stateful_metrics is not None:
+            return key not in self.stateful_metrics
+        return key in self.stateless_metrics
+
+    def average(self, key):
+        """The value shown for `key`: its running average, or the last value if stateful."""
+        total, count = self._values[key]
+        return total if count <= 1 else total / count
+
+    def add(self, n, values=None):
+        """Advance the bar by `n` steps (Keras' `Progbar.add`)."""
+        self.update(self._seen + n, values)
 
     @property
     def stream(self):
@@ -147,24 +186,33 @@ class Progbar:
         else:
             text += " " + bold(f"{now - self._start:.0f}s")
         text += format_step_time(per_step, self.unit_name)
-        for key, value in self._values.items():
-            text += f" - {key}: {format_value(value)}"
+        for key in self._values:
+            text += f" - {key}: {format_value(self.average(key))}"
         return text
 
     def update(self, current, values=None, finalize=None):
         """Show `current` steps done, with `values` (a list of (name, value) pairs).
 
-        The values are shown as given (ember's logs already hold running means).
+        Args:
+            current: the number of steps done.
+            values: `(name, value_for_the_last_steps)` pairs; averaged unless stateful.
+            finalize: whether this is the last update. Defaults to `current >= target`.
         """
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         for key, value in values or []:
-            self._values[key] = value
+            if self._averaged(key) and not finalize:
+                weight = max(current - self._seen, 1)
+                total, count = self._values.get(key, (0.0, 0))
+                self._values[key] = [total + float(value) * weight, count + weight]
+            else:
+                self._values[key] = [value, 1]
         self._seen = current
         now = time.time()
         per_step = self._step_duration(current, now)
         if self.verbose == 1:
-            dynamic = is_dynamic(self.stream) if self._dynamic is None else self._dynamic
+            dynamic = (is_dynamic(self.stream) if self._dynamic is None else self._dynamic) \
+                and config.is_interactive_logging_enabled()
             if not dynamic and not finalize:
                 return
             if dynamic and not finalize and now - self._last_update < self.interval:
@@ -183,8 +231,8 @@ class Progbar:
             digits = int(math.log10(max(target, 1))) + 1
             text = f"{current:{digits}d}/{target} - {now - self._start:.0f}s -"
             text += format_step_time(per_step, self.unit_name)
-            for key, value in self._values.items():
-                text += f" - {key}: {format_value(value)}"
+            for key in self._values:
+                text += f" - {key}: {format_value(self.average(key))}"
             self._write(text + "\n")
         self._last_update = now
 
@@ -209,7 +257,9 @@ class ProgbarLogger(Callback):
         self.target = params.get("steps")
 
     def _new_progbar(self):
-        self.progbar = Progbar(self.target, verbose=self.verbose, unit_name="step")
+        # ember's logs already hold running means: show them as given (none averaged)
+        self.progbar = Progbar(self.target, verbose=self.verbose, stateless_metrics=(),
+                               unit_name="step")
 
     def _update(self, batch, logs):
         if self.progbar is None:

@@ -1,6 +1,7 @@
-"""Convolution layers: `Conv1D`, `Conv2D`, `Conv2DTranspose` (channels-last, Keras' names,
-defaults and kernel layouts). Depthwise and separable convolutions are in
-`convolutional_depthwise.py`; the maths (and its backward pass) is in `ember/ops/conv.py`.
+"""Convolution layers: `Conv1D`, `Conv2D`, `Conv2DTranspose` (Keras' names, defaults and
+kernel layouts; channels-last, or channels-first through `data_format`: see `data_format.py`).
+Depthwise and separable convolutions are in `convolutional_depthwise.py`; the maths (and its
+backward pass) is in `ember/ops/conv.py`.
 
 A filter of size k x k over C channels has k*k*C weights plus one tied bias: the notes'
 3x3x3 filter has 28 parameters; VGG's first layer (64 filters of 3x3x3) 64*27 + 64.
@@ -9,22 +10,17 @@ A filter of size k x k over C channels has k*k*C weights plus one tied bias: the
 from ember import activations, constraints, initializers, regularizers
 from ember.layers._utils import cast_inputs, positive_int
 from ember.layers.base import Layer
+from ember.layers.data_format import (
+    check_data_format,
+    first_shape,
+    last_shape,
+    to_channels_first,
+    to_channels_last,
+)
 from ember.ops import conv
 from ember.ops.conv_geometry import int_tuple, output_length, resolve_padding
 
 RANK_HELP = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)"}
-
-
-def check_data_format(layer, data_format):
-    """Only channels-last is supported; say how to convert channels-first data."""
-    if data_format in (None, "channels_last"):
-        return "channels_last"
-    if data_format == "channels_first":
-        raise ValueError(f"{type(layer).__name__} '{layer.name}': data_format='channels_first' "
-                         "is not supported; ember is channels-last. Transpose the data, e.g. "
-                         "np.moveaxis(x, 1, -1), and use data_format='channels_last'")
-    raise ValueError(f"{type(layer).__name__} '{layer.name}': data_format must be "
-                     f"'channels_last'; received data_format={data_format!r}")
 
 
 def check_image_rank(layer, shape, rank):
@@ -42,8 +38,10 @@ def check_channels(layer, shape, expected):
         return
     hint = ""
     if len(shape) > 2 and shape[1] == expected:
-        hint = (" The second axis has that size: the data looks channels-first; ember's layers "
-                "are channels-last (N, H, W, C): transpose it with np.moveaxis(x, 1, -1).")
+        hint = (" The second axis has that size: the data looks channels-first; this layer is "
+                "channels-last (N, H, W, C): pass data_format='channels_first' to the layers "
+                "(or call ember.config.set_image_data_format('channels_first') before making "
+                "them), or transpose the data with np.moveaxis(x, 1, -1).")
     raise ValueError(f"{type(layer).__name__} '{layer.name}' expected {expected} input channels "
                      f"(the last axis), received input of shape {tuple(shape)}.{hint}")
 
@@ -119,6 +117,7 @@ class BaseConv(Layer):
         return self.kernel_size + (channels // self.groups, self.filters)
 
     def build(self, input_shape):
+        given, input_shape = tuple(input_shape), last_shape(input_shape, self.data_format)
         check_image_rank(self, input_shape, self.rank)
         channels = input_shape[-1]
         if channels is None:
@@ -139,7 +138,7 @@ class BaseConv(Layer):
                                         constraint=self.bias_constraint)
         self._channels = int(channels)
         self.built = True
-        self.compute_output_shape(tuple(input_shape))  # a kernel too large: named here
+        self.compute_output_shape(given)  # a kernel too large: named here
 
     def _check(self, shape):
         check_image_rank(self, shape, self.rank)
@@ -150,15 +149,16 @@ class BaseConv(Layer):
         raise NotImplementedError
 
     def call(self, inputs):
-        x = cast_inputs(self, inputs)
+        x = to_channels_last(cast_inputs(self, inputs), self.data_format)
         self._check(x.shape)
-        return self.activation(self._convolve(x))
+        return to_channels_first(self.activation(self._convolve(x)), self.data_format)
 
     def compute_output_shape(self, input_shape):
+        input_shape = last_shape(input_shape, self.data_format)
         self._check(input_shape)
         out = spatial_output(self, input_shape, self.kernel_size, self.strides,
                              self.dilation_rate, self.padding, self.rank)
-        return (input_shape[0], *out, self.filters)
+        return first_shape((input_shape[0], *out, self.filters), self.data_format)
 
     def get_config(self):
         return {
@@ -195,7 +195,8 @@ class Conv2D(BaseConv):
         strides: int or (sh, sw). Defaults to 1.
         padding: "valid" or "same" (TensorFlow's: the extra cell at the bottom and right).
             Defaults to "valid".
-        data_format: "channels_last" (the only one supported). Defaults to None.
+        data_format: "channels_last" (N, H, W, C) or "channels_first" (N, C, H, W, transposed
+            at the layer's edges). Defaults to None: `ember.config.image_data_format()`.
         dilation_rate: int or (dh, dw). Defaults to 1.
         groups: split the channels into independent groups. Defaults to 1.
         activation, use_bias, kernel_initializer ("glorot_uniform"), bias_initializer
@@ -276,6 +277,7 @@ class Conv2DTranspose(BaseConv):
                                      self.output_padding, self.dilation_rate)
 
     def compute_output_shape(self, input_shape):
+        input_shape = last_shape(input_shape, self.data_format)
         self._check(input_shape)
         out = []
         for axis in range(2):
@@ -284,7 +286,7 @@ class Conv2DTranspose(BaseConv):
             out.append(None if n is None else conv.transpose_padding(
                 n, self.kernel_size[axis], self.strides[axis], self.dilation_rate[axis],
                 self.padding, p)[0])
-        return (input_shape[0], *out, self.filters)
+        return first_shape((input_shape[0], *out, self.filters), self.data_format)
 
     def get_config(self):
         config = super().get_config()

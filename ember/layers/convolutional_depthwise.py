@@ -10,9 +10,15 @@ from ember.layers._utils import cast_inputs, positive_int
 from ember.layers.base import Layer
 from ember.layers.convolutional import (
     check_channels,
-    check_data_format,
     check_image_rank,
     spatial_output,
+)
+from ember.layers.data_format import (
+    check_data_format,
+    first_shape,
+    last_shape,
+    to_channels_first,
+    to_channels_last,
 )
 from ember.ops import conv
 from ember.ops.conv_geometry import int_tuple
@@ -70,6 +76,7 @@ class DepthwiseConv2D(Layer):
         return self._channels * self.depth_multiplier
 
     def build(self, input_shape):
+        given, input_shape = tuple(input_shape), last_shape(input_shape, self.data_format)
         check_image_rank(self, input_shape, 2)
         if input_shape[-1] is None:
             raise ValueError(f"{type(self).__name__} '{self.name}' needs a known number of "
@@ -81,7 +88,7 @@ class DepthwiseConv2D(Layer):
             regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         self._build_rest()
         self.built = True
-        self.compute_output_shape(tuple(input_shape))  # a kernel too large: named here
+        self.compute_output_shape(given)  # a kernel too large: named here
 
     def _build_rest(self):
         if self.use_bias:
@@ -103,15 +110,17 @@ class DepthwiseConv2D(Layer):
             check_channels(self, shape, self._channels)
 
     def call(self, inputs):
-        x = cast_inputs(self, inputs)
+        x = to_channels_last(cast_inputs(self, inputs), self.data_format)
         self._check(x.shape)
-        return self.activation(self._depthwise(x, self.bias))
+        return to_channels_first(self.activation(self._depthwise(x, self.bias)),
+                                 self.data_format)
 
     def compute_output_shape(self, input_shape):
+        input_shape = last_shape(input_shape, self.data_format)
         self._check(input_shape)
         out = spatial_output(self, input_shape, self.kernel_size, self.strides,
                              self.dilation_rate, self.padding, 2)
-        return (input_shape[0], *out, self._out_channels())
+        return first_shape((input_shape[0], *out, self._out_channels()), self.data_format)
 
     def get_config(self):
         return {
@@ -184,10 +193,10 @@ class SeparableConv2D(DepthwiseConv2D):
         super()._build_rest()
 
     def call(self, inputs):
-        x = cast_inputs(self, inputs)
+        x = to_channels_last(cast_inputs(self, inputs), self.data_format)
         self._check(x.shape)
         y = conv.conv2d(self._depthwise(x, None), self.pointwise_kernel, self.bias)
-        return self.activation(y)
+        return to_channels_first(self.activation(y), self.data_format)
 
     def get_config(self):
         return {

@@ -1,9 +1,18 @@
 """Image layers: `ZeroPadding2D`, `Cropping2D`, `UpSampling2D`, `SpatialDropout2D` and
-`LocalResponseNormalization` (AlexNet's; ours, Keras has none). Ops in `ember/ops/image.py`."""
+`LocalResponseNormalization` (AlexNet's; ours, Keras has none). Ops in `ember/ops/image.py`.
+Channels-first inputs (`data_format`, default `ember.config.image_data_format()`) are
+transposed at the layer's edges (see `data_format.py`)."""
 
 from ember.layers._utils import cast_inputs, non_negative_float
 from ember.layers.base import Layer
-from ember.layers.convolutional import check_data_format, check_image_rank
+from ember.layers.convolutional import check_image_rank
+from ember.layers.data_format import (
+    check_data_format,
+    first_shape,
+    last_shape,
+    to_channels_first,
+    to_channels_last,
+)
 from ember.layers.regularization import Dropout
 from ember.ops import image
 from ember.ops.conv_geometry import int_tuple
@@ -37,9 +46,19 @@ class _Image2D(Layer):
         self.data_format = check_data_format(self, data_format)
 
     def _x(self, inputs):
-        x = cast_inputs(self, inputs)
+        """The input, channels-last."""
+        x = to_channels_last(cast_inputs(self, inputs), self.data_format)
         check_image_rank(self, x.shape, 2)
         return x
+
+    def _y(self, y):
+        """A channels-last result in the layer's data format."""
+        return to_channels_first(y, self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        shape = last_shape(input_shape, self.data_format)
+        check_image_rank(self, shape, 2)
+        return first_shape(self._output_shape(shape), self.data_format)
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
@@ -65,10 +84,9 @@ class ZeroPadding2D(_Image2D):
         self.padding = _pairs(self, "padding", padding)
 
     def call(self, inputs):
-        return image.zero_pad2d(self._x(inputs), self.padding)
+        return self._y(image.zero_pad2d(self._x(inputs), self.padding))
 
-    def compute_output_shape(self, input_shape):
-        check_image_rank(self, input_shape, 2)
+    def _output_shape(self, input_shape):
         (t, b), (le, r) = self.padding
         n, h, w, c = input_shape
         return (n, None if h is None else h + t + b, None if w is None else w + le + r, c)
@@ -107,10 +125,9 @@ class Cropping2D(_Image2D):
     def call(self, inputs):
         x = self._x(inputs)
         self._out(x.shape[1], x.shape[2])
-        return image.crop2d(x, self.cropping)
+        return self._y(image.crop2d(x, self.cropping))
 
-    def compute_output_shape(self, input_shape):
-        check_image_rank(self, input_shape, 2)
+    def _output_shape(self, input_shape):
         return (input_shape[0], *self._out(input_shape[1], input_shape[2]), input_shape[3])
 
     def get_config(self):
@@ -138,10 +155,9 @@ class UpSampling2D(_Image2D):
         self.interpolation = interpolation
 
     def call(self, inputs):
-        return image.upsample2d(self._x(inputs), self.size, self.interpolation)
+        return self._y(image.upsample2d(self._x(inputs), self.size, self.interpolation))
 
-    def compute_output_shape(self, input_shape):
-        check_image_rank(self, input_shape, 2)
+    def _output_shape(self, input_shape):
         n, h, w, c = input_shape
         return (n, None if h is None else h * self.size[0],
                 None if w is None else w * self.size[1], c)
@@ -155,7 +171,8 @@ class SpatialDropout2D(Dropout):
     """Dropout of whole feature maps: in training each channel of each image is zeroed with
     probability `rate` (the same mask at every pixel), the rest scaled by 1 / (1 - rate).
 
-    Args: `rate`, `seed` as `Dropout`; `data_format` ("channels_last").
+    Args: `rate`, `seed` as `Dropout`; `data_format` (default
+    `ember.config.image_data_format()`).
 
     >>> import ember
     >>> out = ember.layers.SpatialDropout2D(0.5, seed=0)(ember.ones((1, 4, 4, 6)),
@@ -171,7 +188,8 @@ class SpatialDropout2D(Dropout):
 
     def call(self, inputs, training=False):
         check_image_rank(self, inputs.shape, 2)
-        self.noise_shape = (inputs.shape[0], 1, 1, inputs.shape[3])
+        n, c = inputs.shape[0], inputs.shape[1 if self.data_format == "channels_first" else 3]
+        self.noise_shape = (n, c, 1, 1) if self.data_format == "channels_first" else (n, 1, 1, c)
         try:
             return super().call(inputs, training=training)
         finally:
@@ -200,7 +218,8 @@ class LocalResponseNormalization(_Image2D):
     """
 
     def __init__(self, depth_radius=5, bias=1.0, alpha=1.0, beta=0.5, **kwargs):
-        super().__init__(**kwargs)
+        # channels-last unless told (its config has no data_format to restore)
+        super().__init__(data_format=kwargs.pop("data_format", "channels_last"), **kwargs)
         where = f"LocalResponseNormalization '{self.name}'"
         if isinstance(depth_radius, bool) or not isinstance(depth_radius, int) \
                 or depth_radius < 0:
@@ -212,11 +231,10 @@ class LocalResponseNormalization(_Image2D):
         self.beta = non_negative_float(where, "beta", beta)
 
     def call(self, inputs):
-        return image.local_response_normalization(self._x(inputs), self.depth_radius,
-                                                  self.bias, self.alpha, self.beta)
+        return self._y(image.local_response_normalization(
+            self._x(inputs), self.depth_radius, self.bias, self.alpha, self.beta))
 
-    def compute_output_shape(self, input_shape):
-        check_image_rank(self, input_shape, 2)
+    def _output_shape(self, input_shape):
         return tuple(input_shape)
 
     def get_config(self):

@@ -7,7 +7,14 @@ its backward pass are in `ember/ops/pooling.py`.
 
 from ember.layers._utils import cast_inputs
 from ember.layers.base import Layer
-from ember.layers.convolutional import check_data_format, check_image_rank, spatial_output
+from ember.layers.convolutional import check_image_rank, spatial_output
+from ember.layers.data_format import (
+    check_data_format,
+    first_shape,
+    last_shape,
+    to_channels_first,
+    to_channels_last,
+)
 from ember.ops import pooling
 from ember.ops.conv_geometry import int_tuple
 
@@ -32,20 +39,26 @@ class BasePooling(Layer):
         self.data_format = check_data_format(self, data_format)
 
     def call(self, inputs):
-        x = cast_inputs(self, inputs)
-        self.compute_output_shape(x.shape)  # rank and window size checks, naming the layer
+        x = to_channels_last(cast_inputs(self, inputs), self.data_format)
+        self._output_shape(x.shape)  # rank and window size checks, naming the layer
         fn = {(2, "max"): pooling.max_pool2d, (2, "avg"): pooling.avg_pool2d,
               (1, "max"): pooling.max_pool1d, (1, "avg"): pooling.avg_pool1d}[
             (self.rank, self.kind)]
         if self.rank == 1:
-            return fn(x, self.pool_size[0], self.strides[0], self.padding)
-        return fn(x, self.pool_size, self.strides, self.padding)
+            y = fn(x, self.pool_size[0], self.strides[0], self.padding)
+        else:
+            y = fn(x, self.pool_size, self.strides, self.padding)
+        return to_channels_first(y, self.data_format)
 
-    def compute_output_shape(self, input_shape):
+    def _output_shape(self, input_shape):  # channels-last in and out
         check_image_rank(self, input_shape, self.rank)
         out = spatial_output(self, input_shape, self.pool_size, self.strides,
                              (1,) * self.rank, self.padding, self.rank)
         return (input_shape[0], *out, input_shape[-1])
+
+    def compute_output_shape(self, input_shape):
+        return first_shape(self._output_shape(last_shape(input_shape, self.data_format)),
+                           self.data_format)
 
     def get_config(self):
         return {**super().get_config(), "pool_size": list(self.pool_size),
@@ -120,15 +133,18 @@ class GlobalPooling(Layer):
         self.keepdims = bool(keepdims)
 
     def call(self, inputs):
-        x = cast_inputs(self, inputs)
+        x = to_channels_last(cast_inputs(self, inputs), self.data_format)
         check_image_rank(self, x.shape, self.rank)
         fn = getattr(pooling, f"global_{self.kind}_pool{self.rank}d")
-        return fn(x, keepdims=self.keepdims)
+        y = fn(x, keepdims=self.keepdims)
+        return to_channels_first(y, self.data_format) if self.keepdims else y
 
     def compute_output_shape(self, input_shape):
+        input_shape = last_shape(input_shape, self.data_format)
         check_image_rank(self, input_shape, self.rank)
         if self.keepdims:
-            return (input_shape[0],) + (1,) * self.rank + (input_shape[-1],)
+            return first_shape((input_shape[0],) + (1,) * self.rank + (input_shape[-1],),
+                               self.data_format)
         return (input_shape[0], input_shape[-1])
 
     def get_config(self):

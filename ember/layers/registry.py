@@ -7,53 +7,44 @@ import.
 """
 
 from ember.layers.base import Layer
-
-_REGISTRY = {}
+from ember.saving.errors import UnknownObjectError
+from ember.saving.registry import register_serializable, resolve
 
 
 def register(cls):
     """Allow `deserialize` to rebuild instances of the Layer subclass `cls` (usable as a
     decorator); returns `cls`.
 
+    There is one registry (`ember.saving.registry`): the class is registered there as
+    "Custom>ClassName", exactly as `@register_keras_serializable()` does, so it also loads
+    with `load_model`. ember's own classes need no registration (they are found by name).
+
     >>> import ember
     >>> @ember.layers.registry.register
-    ... class Twice(ember.layers.Layer):
+    ... class DocTwice(ember.layers.Layer):
     ...     def call(self, x):
     ...         return x * 2
-    >>> ember.layers.registry.get_class("Twice") is Twice
+    >>> ember.layers.registry.get_class("DocTwice") is DocTwice
     True
     """
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
         raise TypeError(f"register: expected a Layer subclass, received {cls!r}")
-    _REGISTRY[cls.__name__] = cls
-    return cls
-
-
-def _ember_layers():
-    found, stack = {}, [Layer]
-    while stack:
-        for sub in stack.pop().__subclasses__():
-            stack.append(sub)
-            if sub.__module__.startswith("ember.") and not sub.__name__.startswith("_"):
-                found.setdefault(sub.__name__, sub)
-    return found
+    return register_serializable()(cls)
 
 
 def get_class(name):
-    """The layer class called `name`, or a ValueError listing the known ones.
+    """The layer class called `name` (an ember layer, a registered class, or one in
+    `custom_objects` of an enclosing `custom_object_scope`), or a ValueError saying how to
+    make it known.
 
     >>> from ember.layers.registry import get_class
     >>> get_class("BatchNormalization").__name__
     'BatchNormalization'
     """
-    cls = _REGISTRY.get(name)
-    if cls is None:
-        known = _ember_layers()
-        cls = known.get(name)
-        if cls is None:
-            raise ValueError(f"Unknown layer class {name!r}; known classes are "
-                             f"{', '.join(sorted({**known, **_REGISTRY}))}")
-    return cls
+    try:
+        return resolve(name, base=Layer)
+    except UnknownObjectError as e:
+        raise ValueError(f"Unknown layer class {str(name)[:200]!r}: {e}") from None
 
 
 def serialize(layer):
@@ -77,4 +68,6 @@ def deserialize(config_):
     if not isinstance(config_, dict) or "class_name" not in config_:
         raise ValueError(f"deserialize: expected a dict with 'class_name' and 'config'; "
                          f"received {config_!r}")
-    return get_class(config_["class_name"]).from_config(dict(config_.get("config") or {}))
+    registered = config_.get("registered_name")
+    name = registered if isinstance(registered, str) and registered else config_["class_name"]
+    return get_class(name).from_config(dict(config_.get("config") or {}))

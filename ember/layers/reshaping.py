@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ember import ops
+from ember import config, ops
 from ember.layers.base import InputSpec, Layer
 
 
@@ -16,9 +16,10 @@ class Flatten(Layer):
     """Flattens every axis but the batch axis: (batch, d1, d2, ...) -> (batch, d1 * d2 * ...).
 
     Args:
-        data_format: "channels_last" (the default, and ember's image layout) or
+        data_format: "channels_last" (ember's image layout) or
             "channels_first", whose inputs are moved to channels-last before flattening so that
-            the feature order matches Keras.
+            the feature order matches Keras. Defaults to None:
+            `ember.config.image_data_format()`.
 
     >>> import ember
     >>> ember.layers.Flatten()(ember.ones((2, 28, 28, 1))).shape
@@ -27,7 +28,8 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        data_format = "channels_last" if data_format is None else str(data_format).lower()
+        data_format = config.image_data_format() if data_format is None else str(
+            data_format).lower()
         if data_format not in ("channels_last", "channels_first"):
             raise ValueError(f"Flatten '{self.name}': data_format must be 'channels_last' or "
                              f"'channels_first'; received data_format={data_format!r}")

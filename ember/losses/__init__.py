@@ -93,14 +93,24 @@ def serialize(loss):
     >>> ember.losses.serialize(ember.losses.Huber(delta=2.0))["config"]["delta"]
     2.0
     """
+    from ember.saving.registry import function_name, get_registered_name  # noqa: PLC0415
+
     if isinstance(loss, Loss):
-        return {"module": "ember.losses", "class_name": type(loss).__name__,
-                "config": loss.get_config()}
+        out = {"module": type(loss).__module__.rsplit(".", 1)[0] if type(loss).__module__
+               .startswith("ember.") else type(loss).__module__,
+               "class_name": type(loss).__name__, "config": loss.get_config()}
+        registered = get_registered_name(type(loss))
+        if registered != type(loss).__name__:
+            out["registered_name"] = registered
+        return out
     name = getattr(loss, "__name__", None)
     if ALL_OBJECTS_DICT.get(name) is loss:
         return {"module": "ember.losses", "class_name": "function", "config": name}
-    raise ValueError(f"serialize: cannot serialize {loss!r}; expected an ember Loss or a "
-                     "built-in loss function")
+    if callable(loss) and not inspect.isclass(loss):  # a user's function, saved by name
+        return {"module": getattr(loss, "__module__", None), "class_name": "function",
+                "config": function_name(loss)}
+    raise ValueError(f"serialize: cannot serialize {loss!r}; expected a Loss or a loss "
+                     "function")
 
 
 def deserialize(config, custom_objects=None):
@@ -112,22 +122,30 @@ def deserialize(config, custom_objects=None):
     >>> ember.losses.deserialize(config).delta
     2.0
     """
+    from ember.saving.registry import lookup_user_object, resolve  # noqa: PLC0415
+
     if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            return custom_objects[config]
-        return get(config)
+        found = lookup_user_object(config, custom_objects)
+        return found if found is not None else get(config)
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError("deserialize: expected a dict with 'class_name' and 'config', or a "
                          f"name; received {config!r}")
     custom = custom_objects or {}
     name = config["class_name"]
     if name == "function":
-        fn = custom.get(config.get("config")) or ALL_OBJECTS_DICT.get(config.get("config"))
+        fn = (lookup_user_object(config.get("config"), custom)
+              or ALL_OBJECTS_DICT.get(config.get("config")))
         if fn is None or inspect.isclass(fn):
             raise ValueError(f"Unknown loss function: {config.get('config')!r}. "
                              f"Valid names: {_valid_names()}")
         return fn
+    registered = config.get("registered_name")
     cls = custom.get(name) or ALL_OBJECTS_DICT.get(name)
+    if cls is None or isinstance(registered, str):
+        try:
+            cls = resolve(registered if isinstance(registered, str) else name, Loss, custom)
+        except ValueError:
+            cls = None
     if not (inspect.isclass(cls) and issubclass(cls, Loss)):
         raise ValueError(f"Unknown loss class: {name!r}. Valid names: {_valid_names()}")
     return cls.from_config(dict(config.get("config", {})))
@@ -161,9 +179,14 @@ def get(identifier):
         obj = deserialize(identifier)
     elif isinstance(identifier, str):
         obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Valid "
-                             f"names: {_valid_names()}")
+        if obj is None:  # a user's loss: custom_objects, a scope, or registered
+            from ember.saving.registry import lookup_user_object, unknown_name_hint  # noqa: PLC0415
+
+            obj = lookup_user_object(identifier)
+            if obj is None:
+                raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Valid "
+                                 f"names: {_valid_names()}. For your own loss, "
+                                 f"{unknown_name_hint(identifier)}")
     else:
         obj = identifier
     if inspect.isclass(obj):

@@ -145,8 +145,17 @@ def deserialize(config, custom_objects=None):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError("deserialize: expected a dict with 'class_name' and 'config'; "
                          f"received {config!r}")
+    from ember.saving.registry import resolve  # noqa: PLC0415
+
     name = config["class_name"]
+    registered = config.get("registered_name")
     cls = (custom_objects or {}).get(name) or ALL_OBJECTS_DICT.get(name)
+    if cls is None or isinstance(registered, str):
+        try:
+            cls = resolve(registered if isinstance(registered, str) else name, Metric,
+                          custom_objects)
+        except ValueError:
+            cls = None
     if not (inspect.isclass(cls) and issubclass(cls, Metric)):
         raise ValueError(f"Unknown metric class: {name!r}. Valid names: {_valid_names()}")
     return cls.from_config(dict(config.get("config", {})))
@@ -174,9 +183,14 @@ def get(identifier):
         return deserialize(identifier)
     if isinstance(identifier, str):
         obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Valid "
-                             f"names: {_valid_names()}")
+        if obj is None:  # a user's metric: custom_objects, a scope, or registered
+            from ember.saving.registry import lookup_user_object, unknown_name_hint  # noqa: PLC0415
+
+            obj = lookup_user_object(identifier)
+            if obj is None:
+                raise ValueError(f"Could not interpret metric identifier: {identifier!r}. "
+                                 f"Valid names: {_valid_names()}. For your own metric, "
+                                 f"{unknown_name_hint(identifier)}")
     else:
         obj = identifier
     if inspect.isclass(obj):

@@ -6,6 +6,7 @@ Both run batch by batch under `ember.no_grad()` (no graph is recorded) with `tra
 
 import numpy as np
 
+from ember import config
 from ember.autograd import no_grad
 from ember.callbacks.base import CallbackList
 from ember.layers.node import flatten_structure, pack_like
@@ -13,6 +14,7 @@ from ember.models import data_adapter as da
 from ember.models.allocator import keep_freed_memory
 from ember.models.data_adapter import check_batch_size, check_count, check_verbose
 from ember.tensor import Tensor
+from ember.utils.traceback_utils import filter_traceback
 
 
 def pythonify_logs(logs):
@@ -73,6 +75,7 @@ class Inference:
         results += [logs[k] for k in sorted(logs) if k not in names]
         return results[0] if len(results) == 1 else results
 
+    @filter_traceback
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, validate_inputs=False):
         """The loss and metrics over the data, batch by batch (Keras 3).
@@ -104,7 +107,7 @@ class Inference:
                                steps_name="steps")
         batch_size = check_batch_size(batch_size, where)
         verbose = check_verbose(verbose, where)
-        steps = check_count(steps, "steps", where, none=True)
+        steps = config.capped_steps(check_count(steps, "steps", where, none=True))
         data = da.adapt(x, y, sample_weight, where, validate_inputs)
         n = da.count_steps(data, batch_size, steps)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
@@ -112,6 +115,7 @@ class Inference:
         logs = self._run_test(data, batch_size, steps, callbacks)
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
+    @filter_traceback
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs on `x` as NumPy arrays, computed batch by batch without a graph.
 
@@ -138,7 +142,7 @@ class Inference:
         da.check_iterable_call(x, None, None, batch_size, where, steps=steps, steps_name="steps")
         batch_size = check_batch_size(batch_size, where)
         verbose = check_verbose(verbose, where)
-        steps = check_count(steps, "steps", where, none=True)
+        steps = config.capped_steps(check_count(steps, "steps", where, none=True))
         data = da.adapt(x, None, None, where)
         n = da.count_steps(data, batch_size, steps)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,

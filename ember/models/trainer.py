@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ember import config
 from ember import distribution as distribution_lib
 from ember.autograd import run_backward
 from ember.callbacks.base import CallbackList
@@ -23,6 +24,7 @@ from ember.models.inference import Inference, batch_size_of, pythonify_logs
 from ember.models.interrupt import InterruptGuard
 from ember.tensor import Tensor
 from ember.utils.random import global_generator
+from ember.utils.traceback_utils import filter_traceback
 
 
 def spawn_generator():
@@ -232,6 +234,7 @@ class Trainer(Inference):
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     # ------------------------------------------------------------------ fit
+    @filter_traceback
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -320,6 +323,7 @@ class Trainer(Inference):
                           f"{num_batches} batches in the data; each epoch stops when the data "
                           "runs out", stacklevel=2)
         steps = num_batches if steps_per_epoch is None else min(steps_per_epoch, num_batches)
+        epochs, steps = config.capped_epochs(epochs), config.capped_steps(steps)
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                  model=self, verbose=verbose, epochs=epochs, steps=steps)
         data, val_data, callbacks = prepare_fit(self, distribution_lib.distribution(), data,

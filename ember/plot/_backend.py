@@ -22,6 +22,19 @@ def require_matplotlib():
     return matplotlib
 
 
+def matplotlib_available():
+    """Whether matplotlib can be imported (without raising).
+
+    >>> matplotlib_available() in (True, False)
+    True
+    """
+    try:
+        import matplotlib  # noqa: F401, PLC0415  (optional dependency)
+    except ImportError:
+        return False
+    return True
+
+
 def new_figure(width=6.4, height=4.8, dpi=100):
     """A detached `Figure` (Agg canvas attached), not registered with pyplot.
 

@@ -1,6 +1,7 @@
 """A model drawn as a diagram: one box per layer with its type, output shape and parameter
 count, arrows along the graph. Graphviz's `dot` draws it when it is installed (Keras'
-`plot_model`); otherwise matplotlib boxes, so a picture is always possible."""
+`plot_model`); otherwise matplotlib boxes, so a picture is always possible. `draw_graph` is
+the matplotlib drawing behind `ember.utils.plot_model` (Keras' arguments)."""
 
 import shutil
 import subprocess
@@ -147,3 +148,80 @@ def plot_model(model, to_file="model.png", show_shapes=True, show_params=True, e
         return "graphviz"
     atomic_write_bytes(to_file, figure_to_png(model_diagram(model, show_shapes, show_params)))
     return "matplotlib"
+
+
+def draw_graph(layout, rankdir="TB"):
+    """A `Figure` of a `Layout` from `ember.utils.model_visualization` (the boxes, edges and
+    nested-model clusters of `ember.utils.plot_model`): what it draws when Graphviz is absent.
+
+    Args:
+        layout: the `Layout` (title, boxes with label lines, edges, clusters).
+        rankdir: "TB" (top to bottom) or "LR" (left to right).
+
+    >>> import ember
+    >>> from ember.utils.model_visualization import model_layout
+    >>> m = ember.Sequential([ember.Input(shape=(3,)), ember.layers.Dense(2)])
+    >>> fig = draw_graph(model_layout(m, show_shapes=True), rankdir="LR")
+    >>> len(fig.axes[0].patches)  # one box per layer
+    1
+    """
+    require_matplotlib()
+    from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: PLC0415
+
+    keys = [box.key for box in layout.boxes]
+    level = {}
+    for key in keys:  # depth = longest path from a source; boxes come in graph order
+        level[key] = max([level[a] + 1 for a, b in layout.edges if b == key and a in level],
+                         default=0)
+    ranks = {}
+    for key in keys:
+        ranks.setdefault(level[key], []).append(key)
+    lines = max(len(box.label) for box in layout.boxes) if layout.boxes else 1
+    box_w, box_h = 3.2, 0.22 * lines + 0.2  # data units (inches at the figure's scale)
+    step_along, step_across = box_h + 0.45, box_w + 0.4
+    if rankdir == "LR":
+        step_along, step_across = box_w + 0.6, box_h + 0.4
+    width = max((len(r) for r in ranks.values()), default=1)
+    along, across = step_along * max(len(ranks), 1), step_across * width
+    size = (along, across) if rankdir == "LR" else (across, along)
+    fig = new_figure(size[0] + 0.4, size[1] + 0.5)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_xlim(-0.2, size[0] + 0.2)
+    ax.set_ylim(-size[1] - 0.2, 0.3)
+    ax.axis("off")
+    centre = {}
+    for depth, row in ranks.items():
+        # rows are centred; with nested-model frames they start at the left edge, so a
+        # frame's boxes line up in the first columns and the frame does not cover others
+        offset = 0.0 if layout.clusters else (width - len(row)) * step_across / 2
+        for i, key in enumerate(row):
+            a = (depth + 0.5) * step_along
+            c = offset + (i + 0.5) * step_across
+            centre[key] = (a, -c) if rankdir == "LR" else (c, -a)
+    for box in layout.boxes:
+        x, y = centre[box.key]
+        edge = {True: "#228b22", False: "#b22222"}.get(box.trainable, "#3b6bb5")
+        ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
+                                    boxstyle="round,pad=0.02", fc="#e8f0fe", ec=edge))
+        ax.text(x, y, "\n".join(box.label), ha="center", va="center", fontsize=6)
+    for path, title in layout.clusters.items():  # dashed frame around a nested model
+        inside = [centre[b.key] for b in layout.boxes if b.cluster[:len(path)] == path]
+        if not inside:
+            continue
+        xs, ys = [p[0] for p in inside], [p[1] for p in inside]
+        pad = 0.1 * (4 - min(len(path), 3))
+        x0, y0 = min(xs) - box_w / 2 - pad, min(ys) - box_h / 2 - pad
+        ax.add_patch(Rectangle((x0, y0), max(xs) - min(xs) + box_w + 2 * pad,
+                               max(ys) - min(ys) + box_h + 2 * pad, fill=False, ls="--",
+                               ec="#777777"))
+        ax.text(x0, max(ys) + box_h / 2 + pad, title, fontsize=6, va="bottom")
+    for a, b in layout.edges:
+        (xa, ya), (xb, yb) = centre[a], centre[b]
+        if rankdir == "LR":
+            start, end = (xa + box_w / 2, ya), (xb - box_w / 2, yb)
+        else:
+            start, end = (xa, ya - box_h / 2), (xb, yb + box_h / 2)
+        ax.annotate("", xy=end, xytext=start,
+                    arrowprops={"arrowstyle": "->", "color": "#555555"})
+    ax.set_title(layout.title, fontsize=8)
+    return fig

@@ -14,7 +14,6 @@ import numpy as np
 
 from ember.layers.base import Layer
 from ember.layers.node import SymbolicTensor
-from ember.layers.registry import register
 from ember.preprocessing.sequence import pad_sequences
 from ember.tensor import Tensor
 
@@ -33,7 +32,6 @@ def _positive_int(where, name, value, minimum=1):
     return int(value)
 
 
-@register
 class TextVectorization(Layer):
     """Map texts to token indices or bag-of-words vectors (Keras' `TextVectorization`).
 

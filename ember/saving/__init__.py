@@ -20,6 +20,7 @@ from ember.saving.registry import (
 from ember.saving.serialization import (
     deserialize,
     deserialize_keras_object,
+    in_safe_mode,
     serialize,
     serialize_keras_object,
 )
@@ -27,7 +28,8 @@ from ember.saving.serialization import (
 __all__ = [
     "CustomObjectScope", "FileFormatError", "UnknownObjectError", "atomic_write_bytes",
     "atomic_writer", "custom_object_scope", "deserialize", "deserialize_keras_object",
-    "get_custom_objects", "get_registered_name", "get_registered_object", "load_model",
+    "get_custom_objects", "get_registered_name", "get_registered_object", "in_safe_mode",
+    "load_model",
     "load_weights", "register_keras_serializable", "register_serializable", "save_model",
     "save_weights", "serialize", "serialize_keras_object",
 ]

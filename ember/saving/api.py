@@ -103,9 +103,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
             registered with `@ember.saving.register_serializable()`.
         compile: recompile the model with the saved optimizer, loss and metrics, and restore
             the optimizer state. Defaults to True.
-        safe_mode: accepted for Keras compatibility; ember files never hold code (no Lambda
-            bytecode, no pickle), so loading is always safe-mode and nothing in a file can turn
-            that off. Must be a bool.
+        safe_mode: Keras' switch against code in files. ember files never hold code (no
+            Lambda bytecode, no pickle), so loading is safe either way and nothing in a file
+            can change it; the value (False everywhere after
+            `ember.config.enable_unsafe_deserialization()`) is what `in_safe_mode()` reports
+            to `from_config` methods during the load. Must be a bool.
 
     Returns:
         The model.

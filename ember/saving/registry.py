@@ -15,12 +15,12 @@ only when the user hands them over in `custom_objects` or registers them.
 
 >>> from ember.layers import Layer
 >>> @register_serializable(package="Demo")
-... class Doubler(Layer):
+... class DemoDoubler(Layer):
 ...     def call(self, x):
 ...         return x * 2
->>> get_registered_name(Doubler)
-'Demo>Doubler'
->>> resolve("Demo>Doubler") is Doubler, resolve("Doubler") is Doubler
+>>> get_registered_name(DemoDoubler)
+'Demo>DemoDoubler'
+>>> resolve("Demo>DemoDoubler") is DemoDoubler, resolve("DemoDoubler") is DemoDoubler
 (True, True)
 >>> resolve("os.system")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
@@ -95,11 +95,15 @@ def _qualname(obj):
 
 def get_registered_name(obj):
     """The name `obj` is saved under: `"package>name"` if registered, else its `__name__`."""
-    return _NAME_OF.get(id(obj), getattr(obj, "__name__", type(obj).__name__))
+    name = _NAME_OF.get(id(obj))
+    if name is None or _REGISTERED.get(name) is not obj:  # unregistered, or edited by hand
+        name = next((reg for reg, o in _REGISTERED.items() if o is obj), None)
+    return name or getattr(obj, "__name__", type(obj).__name__)
 
 
 def get_custom_objects():
-    """The global dict of registered objects (Keras' `get_custom_objects`); may be edited."""
+    """The global dict of registered objects (Keras' `get_custom_objects`); may be edited:
+    adding `name: obj` registers `obj` under `name`, deleting an entry unregisters it."""
     return _REGISTERED
 
 
@@ -124,7 +128,11 @@ class CustomObjectScope:
         return self
 
     def __exit__(self, *exc):
-        _scope_stack().pop()
+        stack = _scope_stack()  # clear_session may have emptied it meanwhile
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i] is self.objects:
+                del stack[i]
+                break
 
 
 custom_object_scope = CustomObjectScope
@@ -266,6 +274,54 @@ def _checked(obj, name, base):
                                  f"{_a(describe_base(base))} (expected a subclass of "
                                  f"{base.__name__})")
     return obj
+
+
+def lookup_user_object(name, custom_objects=None):
+    """A user's object named `name`: from `custom_objects`, the enclosing
+    `custom_object_scope`s, then the registered objects (by "package>name", or by a bare name
+    registered once). None when absent. ember's own classes are not searched: this is how the
+    per-family `get()` functions (activations, losses, metrics, ...) find user functions.
+
+    >>> def twice(x):
+    ...     return 2 * x
+    >>> lookup_user_object("twice", {"twice": twice}) is twice, lookup_user_object("twice")
+    (True, None)
+    """
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        return None
+    for objects in [_check_custom_objects(custom_objects)] + list(reversed(_scope_stack())):
+        if name in objects:
+            return objects[name]
+    if name in _REGISTERED:
+        return _REGISTERED[name]
+    bare = [obj for reg, obj in _REGISTERED.items() if reg.split(">", 1)[1] == name]
+    return bare[0] if len(bare) == 1 else None
+
+
+def function_name(fn):
+    """The name a user's function is saved under: its registered name ("package>name") if it
+    is registered, else its `__name__`; ValueError for a lambda or another unnamed callable
+    (a file could never give it back).
+
+    >>> def my_act(x):
+    ...     return x
+    >>> function_name(my_act)
+    'my_act'
+    """
+    name = get_registered_name(fn)
+    if not _NAME_RE.match(name or ""):
+        raise ValueError(f"cannot save {fn!r:.80}: only named functions can be saved (by name; "
+                         "load them with custom_objects or register them with "
+                         "@ember.utils.register_keras_serializable()), not lambdas")
+    return name
+
+
+def unknown_name_hint(name):
+    """The end of a 'not found' message: how to make `name` resolvable."""
+    simple = str(name).split(">")[-1]
+    return (f"pass custom_objects={{{simple!r}: {simple}}} (or wrap the call in "
+            "ember.utils.custom_object_scope), or decorate it with "
+            "@ember.utils.register_keras_serializable()")
 
 
 def get_registered_object(name, custom_objects=None, module_objects=None):

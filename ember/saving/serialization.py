@@ -25,8 +25,14 @@ import threading
 
 import numpy as np
 
+from ember import config as _config
 from ember.saving.errors import UnknownObjectError
-from ember.saving.registry import custom_object_scope, get_registered_name, resolve
+from ember.saving.registry import (
+    custom_object_scope,
+    get_registered_name,
+    lookup_user_object,
+    resolve,
+)
 
 _STATE = threading.local()
 _MAX_DEPTH = 200
@@ -115,7 +121,32 @@ def _build_config(obj):
     return None if shape is None else {"input_shape": shape}
 
 
-serialize_keras_object = serialize
+def serialize_keras_object(obj):
+    """Keras' `serialize_keras_object`: None, numbers, strings and bools as they are; lists
+    and dicts element by element; a function as `{"module", "class_name": "function",
+    "config": name, "registered_name": name}` (its registered name or `__name__`; a file names
+    a function, only the user supplies it); anything with `get_config` through `serialize`.
+
+    >>> import ember
+    >>> serialize_keras_object([1, "a", None])
+    [1, 'a', None]
+    >>> serialize_keras_object(ember.activations.relu)["config"]
+    'relu'
+    """
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj
+    if isinstance(obj, list | tuple):
+        return [serialize_keras_object(o) for o in obj]
+    if isinstance(obj, dict):
+        return {str(k): serialize_keras_object(v) for k, v in obj.items()}
+    if callable(obj) and not inspect.isclass(obj) and not callable(
+            getattr(obj, "get_config", None)):
+        from ember.saving.registry import function_name  # noqa: PLC0415
+
+        name = function_name(obj)
+        return {"module": getattr(obj, "__module__", None), "class_name": "function",
+                "config": name, "registered_name": name}
+    return serialize(obj)
 
 
 def deserialize(config, custom_objects=None, base=None, safe_mode=True):
@@ -127,8 +158,10 @@ def deserialize(config, custom_objects=None, base=None, safe_mode=True):
         custom_objects: dict name -> class, searched first; also visible to nested
             `deserialize` calls made by `from_config`.
         base: the class the result must subclass (e.g. `Layer`, `Loss`).
-        safe_mode: accepted for Keras compatibility. ember files never hold code, so there is
-            nothing for it to allow; it must be a bool.
+        safe_mode: Keras' switch against code in files. ember files never hold code, so
+            nothing depends on it inside ember; it is passed on to `from_config` methods
+            through `in_safe_mode()`. An enclosing load's setting, or
+            `ember.config.enable_unsafe_deserialization()`, takes precedence. Must be a bool.
 
     Raises:
         UnknownObjectError: the class cannot be resolved (the message says how to fix it).
@@ -136,6 +169,8 @@ def deserialize(config, custom_objects=None, base=None, safe_mode=True):
     """
     if not isinstance(safe_mode, bool):
         raise TypeError(f"safe_mode: expected a bool; received {safe_mode!r}")
+    scoped = in_safe_mode()  # an enclosing load (or the global switch) decides first
+    safe_mode = scoped if scoped is not None else safe_mode
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError("expected a config dict with a string 'class_name'; received "
                          f"{str(config)[:200]}")
@@ -145,11 +180,18 @@ def deserialize(config, custom_objects=None, base=None, safe_mode=True):
                          f"{type(inner).__name__}")
     registered = config.get("registered_name")
     name = registered if isinstance(registered, str) and registered else config["class_name"]
-    cls = resolve(name, base, custom_objects, module=config.get("module"))
+    try:
+        cls = resolve(name, base, custom_objects, module=config.get("module"))
+    except UnknownObjectError:
+        # saved while registered, loaded with custom_objects by the plain class name
+        if name == config["class_name"] or lookup_user_object(config["class_name"],
+                                                              custom_objects) is None:
+            raise
+        cls = resolve(config["class_name"], base, custom_objects)
     if not inspect.isclass(cls) or not callable(getattr(cls, "from_config", None)):
         raise UnknownObjectError(f"{name!r} resolves to {cls!r:.80}, which is not a class with "
                                  "from_config; a config can name only classes")
-    with custom_object_scope(custom_objects or {}):
+    with custom_object_scope(custom_objects or {}), safe_mode_scope(safe_mode):
         try:
             obj = cls.from_config(dict(inner))
         except (UnknownObjectError, RecursionError):
@@ -163,7 +205,86 @@ def deserialize(config, custom_objects=None, base=None, safe_mode=True):
     return obj
 
 
-deserialize_keras_object = deserialize
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """Keras' `deserialize_keras_object`, with Keras' signature, over `deserialize`.
+
+    None gives None; a name (str) gives the user object registered or in `custom_objects` /
+    a scope under that name, else the string itself; numbers, bools and lists of such are
+    returned as they are; a `{"class_name", "config", ...}` dict is rebuilt by `deserialize`.
+    `base=` may be given as a keyword (the class the result must subclass).
+
+    >>> deserialize_keras_object(None), deserialize_keras_object(3)
+    (None, 3)
+    >>> deserialize_keras_object({"class_name": "Huber", "config": {"delta": 2.0}}).delta
+    2.0
+    """
+    base = kwargs.pop("base", None)
+    kwargs.pop("module_objects", None)  # Keras' legacy arguments: ember imports nothing
+    kwargs.pop("printable_module_name", None)
+    if kwargs:
+        raise TypeError(f"deserialize_keras_object: unexpected arguments {sorted(kwargs)}")
+    if config is None or isinstance(config, bool | int | float):
+        return config
+    if isinstance(config, str):
+        found = lookup_user_object(config, custom_objects)
+        return config if found is None else found
+    if isinstance(config, list | tuple):
+        return type(config)(deserialize_keras_object(c, custom_objects, safe_mode)
+                            for c in config)
+    if isinstance(config, dict) and "class_name" not in config:
+        return {k: deserialize_keras_object(v, custom_objects, safe_mode)
+                for k, v in config.items()}
+    if isinstance(config, dict) and config["class_name"] == "function":
+        return _function_from_config(config, custom_objects)
+    return deserialize(config, custom_objects, base=base, safe_mode=safe_mode)
+
+
+def _function_from_config(config, custom_objects):
+    """The function a `{"class_name": "function"}` config names: the user's (registered or
+    in custom_objects), else one of ember's activations, losses or metrics by name."""
+    name = config.get("registered_name") or config.get("config")
+    found = lookup_user_object(name, custom_objects)
+    if found is None and isinstance(config.get("config"), str):
+        found = lookup_user_object(config["config"], custom_objects)
+    if found is None:
+        import ember.activations as activations  # noqa: PLC0415
+        import ember.losses as losses  # noqa: PLC0415
+        import ember.metrics as metrics  # noqa: PLC0415
+
+        short = config.get("config")
+        found = (getattr(activations, "_BY_NAME", {}).get(short)
+                 or losses.ALL_OBJECTS_DICT.get(short) or metrics.ALL_OBJECTS_DICT.get(short))
+    if found is None or inspect.isclass(found):
+        raise UnknownObjectError(f"Could not locate function {name!r}: it is not registered, "
+                                 "not in custom_objects and not an ember activation, loss or "
+                                 "metric. Pass custom_objects or decorate it with "
+                                 "@ember.utils.register_keras_serializable()")
+    return found
+
+
+def in_safe_mode():
+    """The safe mode in force: True or False while an object is being rebuilt (the
+    `safe_mode` of the outermost `load_model`/`deserialize` call), False everywhere after
+    `ember.config.enable_unsafe_deserialization()`, else None (Keras' `in_safe_mode`).
+
+    >>> in_safe_mode() is None
+    True
+    """
+    scoped = getattr(_STATE, "safe_mode", None)
+    if scoped is not None:
+        return scoped
+    return False if _config.is_unsafe_deserialization_enabled() else None
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode):
+    """Within this block, `in_safe_mode()` returns `safe_mode` (nested loads inherit it)."""
+    previous = getattr(_STATE, "safe_mode", None)
+    _STATE.safe_mode = bool(safe_mode)
+    try:
+        yield
+    finally:
+        _STATE.safe_mode = previous
 
 
 @contextlib.contextmanager

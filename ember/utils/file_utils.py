@@ -223,10 +223,11 @@ def _download(urls, path, file_hash, algorithm, retries, backoff, timeout, progr
         f"path=/--data-dir with a folder that holds it.")
 
 
-def get_file(fname=None, origin=None, file_hash=None, cache_dir=None, cache_subdir="datasets",
-             extract=False, hash_algorithm="auto", members=None, retries=3, backoff=0.5,
-             timeout=30.0, progress=None, force_download=False, max_extract_bytes=2**33,
-             untar=False, md5_hash=None, archive_format="auto"):
+def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None,
+             cache_subdir="datasets", hash_algorithm="auto", extract=False,
+             archive_format="auto", cache_dir=None, force_download=False, *, members=None,
+             retries=3, backoff=0.5, timeout=30.0, progress=None, max_extract_bytes=2**33):
+    # Keras' positional order, then ember's own options (keyword-only).
     """Return the local path of a verified copy of a file, downloading it if needed.
 
     Args:

@@ -24,10 +24,18 @@ class _ImageLayer(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"{self._where}: ember's image layers are channels-last; received "
-                             f"data_format={data_format!r}. Transpose (N, C, H, W) data to "
-                             "(N, H, W, C) with np.transpose(x, (0, 2, 3, 1))")
+        given = data_format
+        if data_format is None:  # Keras' default: the global setting
+            from ember import config  # noqa: PLC0415
+
+            data_format = config.image_data_format()
+        if data_format != "channels_last":
+            source = ("" if given is not None else
+                      " (from ember.config.image_data_format())")
+            raise ValueError(f"{self._where}: ember's image preprocessing layers are "
+                             f"channels-last; received data_format={data_format!r}{source}. "
+                             "Transpose (N, C, H, W) data to (N, H, W, C) with "
+                             "np.transpose(x, (0, 2, 3, 1))")
         self.data_format = "channels_last"
 
     @property
