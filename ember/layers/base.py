@@ -34,6 +34,18 @@ _CALL_CONTEXT = {"training": None, "depth": 0}
 # Layers holding losses added during the current outermost call (`add_loss` inside `call`,
 # activity regularizers); they are cleared when the next outermost call starts (as Keras).
 _CALL_LOSS_LAYERS = []
+_TRACKED_TYPES = {}
+
+
+def _tracked_types():
+    """(Metric, SeedGenerator), imported on first use (both modules import tensors only, but
+    ember.metrics imports ember.losses, which must not load while layers are loading)."""
+    if not _TRACKED_TYPES:
+        from ember.metrics.base import Metric  # noqa: PLC0415
+        from ember.random.seed_generator import SeedGenerator  # noqa: PLC0415
+
+        _TRACKED_TYPES.update(metric=Metric, seed=SeedGenerator)
+    return _TRACKED_TYPES["metric"], _TRACKED_TYPES["seed"]
 
 
 def to_snake_case(name):
@@ -92,6 +104,8 @@ class Layer:
         self._inbound_nodes = []
         self._activity_losses = []
         self._added_losses = []
+        self._seed_generators = []
+        self._tracked_metrics = []
         self.built = False
         self.input_spec = None
         self.supports_masking = False
@@ -118,12 +132,21 @@ class Layer:
 
     # ----------------------------------------------------------------- tracking
     def __setattr__(self, name, value):
+        # Layers, SeedGenerators and Metrics assigned as attributes (or in lists) are tracked,
+        # as Keras does: sublayers' weights, the seed states (in `variables`) and the metrics.
         if getattr(self, "_tracking", False) and not name.startswith("_"):
             items = value if isinstance(value, list | tuple) else [value]
+            metric_cls, seed_cls = _tracked_types()
             for item in items:
-                if isinstance(item, Layer) and item is not self and all(
-                        item is not x for x in self._layers):
-                    self._layers.append(item)
+                if isinstance(item, Layer):
+                    if item is not self and all(item is not x for x in self._layers):
+                        self._layers.append(item)
+                elif isinstance(item, seed_cls):
+                    if all(item is not x for x in self._seed_generators):
+                        self._seed_generators.append(item)
+                elif isinstance(item, metric_cls):
+                    if all(item is not x for x in self._tracked_metrics):
+                        self._tracked_metrics.append(item)
         object.__setattr__(self, name, value)
 
     @property
@@ -183,11 +206,34 @@ class Layer:
 
     @property
     def non_trainable_variables(self):
-        return self.non_trainable_weights
+        """The non-trainable weights, then the states of the SeedGenerators the layer and its
+        sublayers own (Keras: "all non-trainable layer state")."""
+        return self.non_trainable_weights + self._seed_states
 
     @property
     def variables(self):
-        return self.weights
+        """All the layer's state: `weights`, then the SeedGenerators' states (Keras'
+        `layer.variables`; `weights` leaves the seeds out)."""
+        return self.weights + self._seed_states
+
+    @property
+    def _seed_states(self):
+        """The state Variable of every SeedGenerator tracked by the layer or a sublayer."""
+        out, seen = [], set()
+        for layer in self._flatten_layers():
+            for gen in getattr(layer, "_seed_generators", ()):
+                if id(gen.state) not in seen:
+                    seen.add(id(gen.state))
+                    out.append(gen.state)
+        return out
+
+    @property
+    def metrics(self):
+        """The Metrics assigned as attributes of the layer and of its sublayers."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(getattr(layer, "_tracked_metrics", ()))
+        return out
 
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
                    regularizer=None, constraint=None, name=None):
@@ -296,6 +342,10 @@ class Layer:
             kwargs["training"] = bool(training) if training is not None else False
         masks = [getattr(t, "_keras_mask", None) for t in leaves]
         in_mask = kwargs.get("mask", masks[0] if len(masks) == 1 else None)
+        own_mask = type(self).compute_mask is not Layer.compute_mask
+        if own_mask and "mask" not in kwargs and len(masks) > 1 and any(
+                m is not None for m in masks):
+            in_mask = masks  # a layer with its own compute_mask sees every input's mask
         if self._call_has_mask and "mask" not in kwargs and any(m is not None for m in masks):
             kwargs["mask"] = masks[0] if len(masks) == 1 else masks
         if _CALL_CONTEXT["depth"] == 0 and _CALL_LOSS_LAYERS:
@@ -308,9 +358,8 @@ class Layer:
         finally:
             _CALL_CONTEXT["depth"] -= 1
             _CALL_CONTEXT["training"] = previous
-        if in_mask is not None and isinstance(outputs, Tensor) and getattr(
-                outputs, "_keras_mask", None) is None:
-            self._propagate_mask(inputs, in_mask, outputs)
+        if own_mask or (self.supports_masking and in_mask is not None):
+            self._set_mask_metadata(inputs, in_mask, outputs, own_mask)
         if self.activity_regularizer is not None:
             for t in flatten_structure(outputs):
                 self._activity_losses.append(self.activity_regularizer(t) / t.shape[0])
@@ -322,15 +371,28 @@ class Layer:
         the time axis), else None. Layers that change the time axis override this."""
         return mask if self.supports_masking else None
 
-    def _propagate_mask(self, inputs, mask, output):
-        # a new output tensor (Dense, Dropout in training, ...) inherits the input's mask, as
-        # Keras does, when the mask still describes its leading axes
-        out_mask = self.compute_mask(inputs, mask)
-        if out_mask is None:
+    def _set_mask_metadata(self, inputs, mask, outputs, own_mask):
+        """Set `_keras_mask` on each output that has none, from `compute_mask` (Keras'
+        `_set_mask_metadata`): for one output or several (a list of masks, one per output).
+        A layer that overrides `compute_mask` supports masking (as Keras), even with no input
+        mask (Embedding's `mask_zero`, a custom masking layer). A mask inherited by default
+        (Dense, Dropout, ...) is kept only where it still describes the output's leading axes.
+        """
+        flat_out = [t for t in flatten_structure(outputs) if isinstance(t, Tensor)]
+        if not flat_out or all(getattr(t, "_keras_mask", None) is not None for t in flat_out):
             return
-        m = out_mask.data if isinstance(out_mask, Tensor) else np.asarray(out_mask)
-        if tuple(output.shape[:m.ndim]) == m.shape:
-            output._keras_mask = m
+        out_masks = self.compute_mask(inputs, mask)
+        if out_masks is None:
+            return
+        flat_masks = (list(flatten_structure(out_masks))
+                      if isinstance(out_masks, list | tuple | dict) else [out_masks])
+        for tensor, m in zip(flat_out, flat_masks):
+            if m is None or getattr(tensor, "_keras_mask", None) is not None:
+                continue
+            m = m.data if isinstance(m, Tensor) else np.asarray(m)
+            if not own_mask and tuple(tensor.shape[:m.ndim]) != m.shape:
+                continue
+            tensor._keras_mask = m
 
     def _symbolic_call(self, inputs, args, kwargs):
         leaves = [t for t in flatten_structure(inputs) if isinstance(t, SymbolicTensor)]
