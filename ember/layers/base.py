@@ -235,6 +235,13 @@ class Layer:
             out.extend(getattr(layer, "_tracked_metrics", ()))
         return out
 
+    def zero_grad(self):
+        """Forget the gradients `loss.backward()` left on every variable of the layer and its
+        sublayers (`torch.nn.Module.zero_grad`, which Keras' PyTorch-flavoured train_step
+        calls before the forward pass)."""
+        for v in self.weights:
+            v.grad = None
+
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
                    regularizer=None, constraint=None, name=None):
         """Create a weight (a Variable) owned by this layer.

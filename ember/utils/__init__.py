@@ -7,8 +7,10 @@ from ember.utils.file_utils import get_file
 from ember.utils.gradcheck import GradcheckError, gradcheck
 from ember.utils.inspection import activation_model, get_activations, get_kernels
 from ember.utils.numerical import normalize, to_categorical
+from ember.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from ember.utils.random import get_generator, set_random_seed
 
 __all__ = ["GradcheckError", "PyDataset", "Sequence", "activation_model", "get_activations",
-           "get_file", "get_generator", "get_kernels", "gradcheck", "normalize", "pad_sequences",
-           "set_random_seed", "to_categorical"]
+           "get_file", "get_generator", "get_kernels", "gradcheck", "normalize",
+           "pack_x_y_sample_weight", "pad_sequences", "set_random_seed", "to_categorical",
+           "unpack_x_y_sample_weight"]
