@@ -10,6 +10,11 @@ import numpy as np
 
 from ember import config
 
+# The enclosing `ember.name_scope` names and `ember.StatelessScope`s (ember/scopes.py): kept
+# here because every Variable reads them, and scopes.py imports this module.
+_NAME_STACK = []
+_STATELESS_STACK = []
+
 
 def to_array(value, dtype=None):
     """Convert `value` to an ndarray with ember's dtype rules.
@@ -370,7 +375,7 @@ class Variable(Tensor):
     """
 
     __slots__ = ("trainable", "_regularizer", "_constraint", "autocast", "aggregation",
-                 "synchronization")
+                 "synchronization", "_path")
 
     def __init__(self, initializer=None, shape=None, dtype=None, trainable=True,
                  autocast=True, aggregation="none", synchronization="auto", name=None,
@@ -411,13 +416,14 @@ class Variable(Tensor):
         self.autocast = bool(autocast)
         self.aggregation = aggregation or "none"
         self.synchronization = synchronization or "none"
+        self._path = "/".join([*_NAME_STACK, name]) if name and _NAME_STACK else name
         if self.trainable:
             self._require_grad(f"Variable {name!r}" if name else "Variable")
 
     @property
     def path(self):
-        """The variable's name (ember has no name scopes for variables)."""
-        return self.name
+        """The variable's name prefixed by the `ember.name_scope`s it was made in."""
+        return self._path
 
     def _check_value(self, value, where):
         arr = to_array(value, self.dtype)
@@ -433,16 +439,22 @@ class Variable(Tensor):
 
     def assign(self, value):
         """Set the values in place (same shape); returns the variable."""
+        if _STATELESS_STACK:
+            _STATELESS_STACK[-1]._own(self)
         self.data[...] = self._check_value(value, "assign")
         return self
 
     def assign_add(self, delta):
         """Add `delta` in place; returns the variable."""
+        if _STATELESS_STACK:
+            _STATELESS_STACK[-1]._own(self)
         self.data += self._check_value(delta, "assign_add")
         return self
 
     def assign_sub(self, delta):
         """Subtract `delta` in place; returns the variable."""
+        if _STATELESS_STACK:
+            _STATELESS_STACK[-1]._own(self)
         self.data -= self._check_value(delta, "assign_sub")
         return self
 

@@ -12,8 +12,9 @@ import re
 
 import numpy as np
 
-from ember import config
+from ember import dtype_policies
 from ember.autograd import no_grad
+from ember.dtype_policies import DTypePolicy
 from ember.layers.input_spec import InputSpec  # noqa: F401  (re-exported)
 from ember.layers.node import (
     Node,
@@ -27,7 +28,7 @@ from ember.layers.node import (
     shape_data,
     shape_tuple,
 )
-from ember.tensor import Tensor, Variable, to_array
+from ember.tensor import _STATELESS_STACK, Tensor, Variable, to_array
 
 _NAME_COUNTS = {}
 _CALL_CONTEXT = {"training": None, "depth": 0}
@@ -83,7 +84,9 @@ class Layer:
     Args:
         trainable: whether the layer's weights are updated by training. Defaults to True.
         name: defaults to the snake-cased class name, made unique (`dense`, `dense_1`, ...).
-        dtype: the dtype of weights and computations. Defaults to `floatx()` ("float32").
+        dtype: the dtype of weights and computations: a dtype name, or a dtype policy (a
+            `DTypePolicy` or its name, e.g. "mixed_float16", which ember computes in float32).
+            Defaults to the global policy (`floatx()`, "float32", unless one was set).
         input_shape / input_dim / batch_input_shape: accepted on the first layer of a
             `Sequential` model, as in Keras (the shape excludes the batch axis).
 
@@ -110,7 +113,14 @@ class Layer:
         self.input_spec = None
         self.supports_masking = False
         self._trainable = bool(trainable)
-        self.dtype = np.dtype(dtype or config.floatx())
+        policy = None
+        if isinstance(dtype, DTypePolicy) or (isinstance(dtype, str) and dtype.startswith(
+                "mixed_")) or isinstance(dtype, dict):
+            policy = dtype_policies.get(dtype)
+        elif dtype is None:
+            policy = dtype_policies.dtype_policy()
+        self._dtype_policy = policy
+        self.dtype = np.dtype(policy.variable_dtype if policy is not None else dtype)
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         shape = kwargs.pop("input_shape", None)
         if "input_dim" in kwargs:
@@ -129,6 +139,23 @@ class Layer:
         sig = inspect.signature(self.call).parameters
         self._call_has_training = "training" in sig
         self._call_has_mask = "mask" in sig
+
+    @property
+    def dtype_policy(self):
+        """The layer's DTypePolicy (None for a layer of a non-float dtype)."""
+        if self._dtype_policy is None and self.dtype.kind == "f":
+            return DTypePolicy(self.dtype.name)
+        return self._dtype_policy
+
+    @property
+    def compute_dtype(self):
+        """The dtype the layer computes in (its `dtype`: ember does not autocast)."""
+        return self.dtype.name
+
+    @property
+    def variable_dtype(self):
+        """The dtype of the layer's variables."""
+        return self.dtype.name
 
     # ----------------------------------------------------------------- tracking
     def __setattr__(self, name, value):
@@ -433,6 +460,8 @@ class Layer:
         next outermost call starts, so `model.losses` holds the current step's terms only.
         """
         self._added_losses.append(loss)
+        if _STATELESS_STACK and _STATELESS_STACK[-1].collect_losses:
+            _STATELESS_STACK[-1].add_loss(loss)
         if _CALL_CONTEXT["depth"] > 0:
             _CALL_LOSS_LAYERS.append(self)
 
