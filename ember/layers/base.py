@@ -332,7 +332,8 @@ class Layer:
         _CALL_CONTEXT["depth"] += 1  # a trial run: losses it adds are dropped below
         try:
             with no_grad(), training_scope(False):
-                out = self.call(dummies[0] if len(dummies) == 1 else dummies)
+                out = self.call(dummies[0] if len(dummies) == 1 else dummies,
+                                **_dummy_mask_kwargs(self))
         finally:
             _CALL_CONTEXT["depth"] -= 1
             for layer in _CALL_LOSS_LAYERS[pending:]:
@@ -434,7 +435,15 @@ class Layer:
         self._check_inputs(shapes)
         self._maybe_build(shapes)
         shape_arg = shapes[0] if not isinstance(inputs, list | tuple) else shapes
-        out_shapes = self.compute_output_shape(shape_arg)
+        # A symbolic input carrying a mask (from Embedding(mask_zero=True), Masking, ...) gives
+        # a trial `call` a mask, so a layer whose call needs one can be placed in a graph.
+        mask_shapes = [getattr(t, "_mask_shape", None) for t in leaves]
+        mask_shape = mask_shapes[0] if len(mask_shapes) == 1 else None
+        self._pending_mask_shape = mask_shape if self._call_has_mask else None
+        try:
+            out_shapes = self.compute_output_shape(shape_arg)
+        finally:
+            self._pending_mask_shape = None
         if is_shape(out_shapes):
             outputs = SymbolicTensor(out_shapes, self._output_dtype(leaves),
                                      name=self.name)
@@ -442,8 +451,36 @@ class Layer:
             outputs = map_structure_shapes(
                 lambda s: SymbolicTensor(s, self._output_dtype(leaves), name=self.name),
                 out_shapes)
+        self._symbolic_masks(shapes, mask_shape, outputs)
         Node(self, (inputs, *args), dict(kwargs), outputs)
         return outputs
+
+    def _symbolic_masks(self, shapes, mask_shape, outputs):
+        """Record on the symbolic outputs the shape of the mask they will carry: from a
+        trial `compute_mask` for a layer with its own, else the input's when the layer
+        supports masking."""
+        out_leaves = [t for t in flatten_structure(outputs) if isinstance(t, SymbolicTensor)]
+        if type(self).compute_mask is not Layer.compute_mask:
+            dummies = [Tensor._wrap(np.zeros(tuple(1 if d is None else d for d in s),
+                                             dtype=self.dtype)) for s in shapes]
+            dummy_mask = None if mask_shape is None else np.ones(
+                tuple(1 if d is None else d for d in mask_shape), dtype=bool)
+            try:
+                with no_grad():
+                    masks = self.compute_mask(dummies[0] if len(dummies) == 1 else dummies,
+                                              dummy_mask)
+            except Exception:  # noqa: BLE001  (a trial on zeros; the real call decides)
+                return
+            if masks is None:
+                return
+            masks = list(masks) if isinstance(masks, list | tuple) else [masks]
+            for t, m in zip(out_leaves, masks):
+                if m is not None:
+                    t._mask_shape = (None,) + tuple(np.shape(getattr(m, "data", m))[1:])
+        elif self.supports_masking and mask_shape is not None:
+            for t in out_leaves:
+                if len(t.shape) >= len(mask_shape):
+                    t._mask_shape = mask_shape
 
     def _output_dtype(self, leaves):
         return self.dtype
@@ -535,6 +572,14 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _dummy_mask_kwargs(layer):
+    """`{"mask": ones}` for a trial call of a layer placed after a masked symbolic tensor."""
+    shape = getattr(layer, "_pending_mask_shape", None)
+    if shape is None:
+        return {}
+    return {"mask": np.ones(tuple(1 if d is None else d for d in shape), dtype=bool)}
 
 
 def _clear_call_losses():

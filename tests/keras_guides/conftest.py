@@ -4,6 +4,7 @@ installed (skipped otherwise), asserting both reach comparable results."""
 
 import os
 
+import numpy as np
 import pytest
 
 import ember
@@ -12,7 +13,8 @@ import ember
 def load_keras():
     """Keras 3 on the torch backend, or skip."""
     os.environ.setdefault("KERAS_BACKEND", "torch")
-    pytest.importorskip("torch")
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)  # small models on a shared machine: threads only contend
     keras = pytest.importorskip("keras")
     if keras.backend.backend() != "torch":
         pytest.skip(f"Keras is set up for the {keras.backend.backend()} backend, not torch")
@@ -23,6 +25,18 @@ def load_keras():
 def keras(request):
     """The framework a guide program runs with: ember, then Keras 3 (torch) when installed."""
     return ember if request.param == "ember" else load_keras()
+
+
+_RESULTS = {}
+
+
+def run_once(program, keras, *args):
+    """`program(keras, *args)`, computed once per session (the guide test and the
+    comparison with Keras share it)."""
+    key = (program.__module__, program.__name__, "ember" if keras is ember else "keras", args)
+    if key not in _RESULTS:
+        _RESULTS[key] = program(keras, *args)
+    return _RESULTS[key]
 
 
 def no_grad(keras):
@@ -36,5 +50,5 @@ def no_grad(keras):
 
 
 def as_numpy(keras, value):
-    """A tensor of either framework as a NumPy array."""
-    return keras.ops.convert_to_numpy(value) if keras is not ember else value.numpy()
+    """A tensor (or an ember mask, which is an ndarray) of either framework as NumPy."""
+    return keras.ops.convert_to_numpy(value) if keras is not ember else np.asarray(value)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import ember
-from tests.keras_guides.conftest import load_keras
+from tests.keras_guides.conftest import load_keras, run_once
 
 
 def program(keras):
@@ -171,12 +171,12 @@ def check(out):
 
 
 def test_callbacks_guide(keras):
-    check(program(keras))
+    check(run_once(program, keras))
 
 
 @pytest.mark.slow
 def test_callbacks_guide_matches_keras():
     """The same hooks, in the same order, with the same log keys; the same early stop."""
-    ours, theirs = program(ember), program(load_keras())
+    ours, theirs = run_once(program, ember), run_once(program, load_keras())
     assert ours["calls"] == theirs["calls"]
     assert ours["stopped"] == theirs["stopped"] and ours["lrs"] == theirs["lrs"]
