@@ -28,7 +28,9 @@ from ember.layers.node import (
     shape_data,
     shape_tuple,
 )
+from ember.scopes import StatelessScope
 from ember.tensor import _STATELESS_STACK, Tensor, Variable, to_array
+from ember.utils.random import global_generator
 
 _NAME_COUNTS = {}
 _CALL_CONTEXT = {"training": None, "depth": 0}
@@ -330,11 +332,16 @@ class Layer:
                                          dtype=self.dtype)) for s in shapes]
         pending = len(_CALL_LOSS_LAYERS)
         _CALL_CONTEXT["depth"] += 1  # a trial run: losses it adds are dropped below
+        # ... and the random state it uses is put back: a SeedGenerator's (through the
+        # StatelessScope) and ember's global generator's, as Keras' symbolic calls leave them
+        rng = global_generator()
+        rng_state = rng.bit_generator.state
         try:
-            with no_grad(), training_scope(False):
+            with no_grad(), training_scope(False), StatelessScope():
                 out = self.call(dummies[0] if len(dummies) == 1 else dummies,
                                 **_dummy_mask_kwargs(self))
         finally:
+            rng.bit_generator.state = rng_state
             _CALL_CONTEXT["depth"] -= 1
             for layer in _CALL_LOSS_LAYERS[pending:]:
                 layer._activity_losses, layer._added_losses = [], []

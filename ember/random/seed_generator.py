@@ -88,11 +88,12 @@ class SeedGenerator:
         """The current state (a copy, as a Tensor), then advance it: the counter goes up by
         one (`ordered=True`), or the state is scrambled as Keras' global generator does."""
         current = self.state.data.copy()
+        # through assign, so a StatelessScope (a symbolic trial call) leaves the state as it was
         if ordered:
-            self.state.data[1] += np.uint32(1)
+            self.state.assign(current + np.array([0, 1], dtype=np.uint32))
         else:
             wide = current.astype(np.int64)  # (s + 1) * 5387 overflows uint32
-            self.state.data[...] = ((wide + 1) * 5387 % 933199).astype(np.uint32)
+            self.state.assign(((wide + 1) * 5387 % 933199).astype(np.uint32))
         return Tensor._wrap(current)
 
     def get_config(self):
