@@ -156,3 +156,26 @@ def test_a_model_with_random_layers_repeats_under_set_random_seed():
 
     first, second = run(), run()
     assert all(np.array_equal(a, b) for a, b in zip(first, second))
+
+
+def _params(fn):
+    import inspect  # noqa: PLC0415
+
+    target = fn.__init__ if isinstance(fn, type) else fn
+    return [(p.name, p.default) for p in inspect.signature(target).parameters.values()]
+
+
+@pytest.mark.slow
+def test_names_and_signatures_are_keras():
+    """Every public name of keras.random exists in ember.random with Keras' parameters and
+    defaults (Keras 3 on torch, skipped when absent)."""
+    import os  # noqa: PLC0415
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    pytest.importorskip("torch")
+    keras = pytest.importorskip("keras")
+    names = [n for n in dir(keras.random) if not n.startswith("_")]
+    assert len(names) >= 11
+    for name in names:
+        assert hasattr(ember.random, name), name
+        assert _params(getattr(ember.random, name)) == _params(getattr(keras.random, name)), name
