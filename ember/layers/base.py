@@ -264,12 +264,16 @@ class Layer:
             out.extend(getattr(layer, "_tracked_metrics", ()))
         return out
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
         """Forget the gradients `loss.backward()` left on every variable of the layer and its
         sublayers (`torch.nn.Module.zero_grad`, which Keras' PyTorch-flavoured train_step
-        calls before the forward pass)."""
+        calls before the forward pass): set them to None, or to zeros with
+        `set_to_none=False`."""
         for v in self.weights:
-            v.grad = None
+            if set_to_none or v.grad is None:
+                v.grad = None
+            else:
+                v.grad = Tensor._wrap(np.zeros_like(v.grad.data))
 
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
                    regularizer=None, constraint=None, name=None):

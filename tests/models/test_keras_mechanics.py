@@ -67,6 +67,8 @@ def test_zero_grad_clears_the_gradients_backward_left():
     loss = ops.sum(model(np.ones((2, 4), "float32")))
     loss.backward()
     assert all(v.value.grad is not None for v in model.trainable_weights)
+    model.zero_grad(set_to_none=False)
+    assert all((v.grad.numpy() == 0).all() for v in model.trainable_weights)
     model.zero_grad()
     assert all(v.grad is None for v in model.trainable_weights)
 
