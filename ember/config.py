@@ -336,3 +336,18 @@ def is_nnx_enabled():
     False
     """
     return False
+
+
+def set_dtype_policy(policy):
+    """Set the global dtype policy (Keras' `keras.config.set_dtype_policy`; see
+    `ember.dtype_policies`: "mixed_float16" is computed in float32)."""
+    from ember.dtype_policies import set_dtype_policy as _set  # noqa: PLC0415
+
+    _set(policy)
+
+
+def dtype_policy():
+    """The global dtype policy (a DTypePolicy of `floatx()` unless one was set)."""
+    from ember.dtype_policies import dtype_policy as _get  # noqa: PLC0415
+
+    return _get()

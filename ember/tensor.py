@@ -10,6 +10,11 @@ import numpy as np
 
 from ember import config
 
+# The enclosing `ember.name_scope` names and `ember.StatelessScope`s (ember/scopes.py): kept
+# here because every Variable reads them, and scopes.py imports this module.
+_NAME_STACK = []
+_STATELESS_STACK = []
+
 
 def to_array(value, dtype=None):
     """Convert `value` to an ndarray with ember's dtype rules.
@@ -343,30 +348,82 @@ class Tensor:
 class Variable(Tensor):
     """Trainable state: a tensor whose values can change, tracked for differentiation.
 
+    Keras' signature: `Variable(initializer, shape=None, dtype=None, trainable=True,
+    autocast=True, aggregation="none", synchronization="auto", name=None)`.
+
     Args:
-        initial_value: array-like. Python numbers become float32.
+        initializer: the initial value (array-like; Python numbers become float32), or an
+            initializer (a name such as "zeros", an Initializer or a callable
+            `(shape, dtype) -> array`), which then needs `shape`. `initial_value=` is
+            accepted as another name for it.
+        shape: the shape; required with an initializer, checked against a value.
+        dtype: optional dtype. Defaults to the value's (float32 for Python numbers and
+            float64 data) or `floatx()` with an initializer.
         trainable: compute gradients for it. Defaults to True. An integer Variable cannot be
             trainable.
+        autocast, aggregation, synchronization: accepted and validated for Keras
+            compatibility; ember runs one process in one precision, so they change nothing.
         name: optional name (shown by layers and in errors).
-        dtype: optional dtype.
 
     >>> import ember
     >>> v = ember.Variable([1.0, 2.0], name="v")
     >>> v.assign_add([1.0, 1.0]).numpy()
     array([2., 3.], dtype=float32)
+    >>> w = ember.Variable(initializer="ones", shape=(2,), dtype="float32")
+    >>> w.numpy(), w.trainable
+    (array([1., 1.], dtype=float32), True)
     """
 
-    __slots__ = ("trainable", "_regularizer", "_constraint")  # set by Layer.add_weight
+    __slots__ = ("trainable", "_regularizer", "_constraint", "autocast", "aggregation",
+                 "synchronization", "_path")
 
-    def __init__(self, initial_value, trainable=True, name=None, dtype=None):
-        if dtype is None and not isinstance(initial_value, np.ndarray | np.generic | Tensor):
-            arr = np.asarray(initial_value)
-            dtype = config.floatx() if arr.dtype.kind in "biuf" else None
-        value = np.array(to_array(initial_value, dtype), copy=True)
+    def __init__(self, initializer=None, shape=None, dtype=None, trainable=True,
+                 autocast=True, aggregation="none", synchronization="auto", name=None,
+                 initial_value=None):
+        if initial_value is not None:
+            if initializer is not None:
+                raise TypeError("Variable: pass either `initializer` or `initial_value`, "
+                                "not both")
+            initializer = initial_value
+        if initializer is None:
+            raise TypeError("Variable: missing the `initializer` (an initial value, or an "
+                            "initializer with `shape`)")
+        if isinstance(shape, bool):
+            raise TypeError(f"Variable: the second argument is `shape` (Keras' order: "
+                            f"initializer, shape, dtype, trainable, ...); received "
+                            f"shape={shape!r}. Pass `trainable=` by keyword")
+        if aggregation not in (None, "none", "mean", "sum", "only_first_replica"):
+            raise ValueError(f"Invalid value for argument `aggregation`. Expected one of "
+                             f"`None`, `'none'`, `'mean'`, `'sum'`, `'only_first_replica'`. "
+                             f"Received: aggregation={aggregation}")
+        if synchronization not in (None, "none", "on_read", "on_write", "auto"):
+            raise ValueError(f"Invalid value for argument `synchronization`. Expected one of "
+                             f"`None`, `'none'`, `'on_read'`, `'on_write'`, `'auto'`. "
+                             f"Received: synchronization={synchronization}")
+        if isinstance(initializer, str) or (callable(initializer) and not isinstance(
+                initializer, Tensor | np.ndarray | np.generic)):
+            value = _initial_value(initializer, shape, dtype)
+        else:
+            if dtype is None and not isinstance(initializer, np.ndarray | np.generic | Tensor):
+                arr = np.asarray(initializer)
+                dtype = config.floatx() if arr.dtype.kind in "biuf" else None
+            value = np.array(to_array(initializer, dtype), copy=True)
+            if shape is not None and tuple(int(d) for d in shape) != value.shape:
+                raise ValueError(f"Variable: the initial value has shape {value.shape}, but "
+                                 f"the `shape` argument was {tuple(shape)}")
         super().__init__(value, dtype=value.dtype, name=name)
         self.trainable = bool(trainable)
+        self.autocast = bool(autocast)
+        self.aggregation = aggregation or "none"
+        self.synchronization = synchronization or "none"
+        self._path = "/".join([*_NAME_STACK, name]) if name and _NAME_STACK else name
         if self.trainable:
             self._require_grad(f"Variable {name!r}" if name else "Variable")
+
+    @property
+    def path(self):
+        """The variable's name prefixed by the `ember.name_scope`s it was made in."""
+        return self._path
 
     def _check_value(self, value, where):
         arr = to_array(value, self.dtype)
@@ -382,28 +439,55 @@ class Variable(Tensor):
 
     def assign(self, value):
         """Set the values in place (same shape); returns the variable."""
+        if _STATELESS_STACK:
+            _STATELESS_STACK[-1]._own(self)
         self.data[...] = self._check_value(value, "assign")
         return self
 
     def assign_add(self, delta):
         """Add `delta` in place; returns the variable."""
+        if _STATELESS_STACK:
+            _STATELESS_STACK[-1]._own(self)
         self.data += self._check_value(delta, "assign_add")
         return self
 
     def assign_sub(self, delta):
         """Subtract `delta` in place; returns the variable."""
+        if _STATELESS_STACK:
+            _STATELESS_STACK[-1]._own(self)
         self.data -= self._check_value(delta, "assign_sub")
         return self
 
     @property
     def value(self):
-        """The current values as an untracked tensor."""
-        return self.detach()
+        """The variable itself: the tensor that holds its values, as the backend tensor of
+        Keras' `variable.value` (a torch Parameter on Keras' torch backend). So
+        `variable.value.grad` is the gradient `loss.backward()` left (Keras' PyTorch-flavoured
+        train_step); `.numpy()` gives a copy of the values."""
+        return self
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="Variable(")
         return (f"Variable({body}, dtype={self.dtype}, name={self.name!r}, "
                 f"trainable={self.trainable})")
+
+
+def _initial_value(initializer, shape, dtype):
+    """The array an initializer (a name, an Initializer or a callable) makes for `shape`."""
+    if shape is None:
+        raise ValueError(f"When creating a Variable from an initializer, the `shape` argument "
+                         f"should be specified. Received: initializer={initializer} and "
+                         f"shape={shape}")
+    from ember import initializers  # noqa: PLC0415  (initializers import tensors)
+
+    init = initializers.get(initializer) if isinstance(initializer, str) else initializer
+    shape = tuple(int(d) for d in shape)
+    dtype = np.dtype(dtype or config.floatx())
+    value = np.array(to_array(init(shape, dtype=dtype), dtype), copy=True)
+    if value.shape != shape:
+        raise ValueError(f"Variable: the initializer returned shape {value.shape}, expected "
+                         f"{shape}")
+    return value
 
 
 def tensor(data, dtype=None, requires_grad=False):

@@ -3,9 +3,9 @@
 A backup holds everything the rest of the run depends on: the weights; the optimizer's slots,
 iteration count and learning rate; the epoch and the step within it; the state of the
 shuffling generator at the start of that epoch (so the same permutation is drawn again), of
-ember's global generator, of every layer's `generator` (dropout), of Python's `random` and
-NumPy's legacy global state; the state of other callbacks that offer `get_state()` /
-`set_state()`; and fingerprints of the model and its compile config. Resuming with a
+ember's global generator, of every layer's `generator` (dropout) and `SeedGenerator`s, of
+Python's `random` and NumPy's legacy global state; the state of other callbacks that offer
+`get_state()` / `set_state()`; and fingerprints of the model and its compile config. Resuming with a
 different model or different compile arguments raises instead of silently mixing two runs.
 
 Each backup is written atomically, manifest last, as `latest.ember-ckpt`; with
@@ -29,6 +29,7 @@ from ember.saving.errors import FileFormatError
 from ember.saving.format import read_container, write_container
 from ember.saving.tensor_codec import decode_tensors, parse_json, write_tensors
 from ember.saving.training_state import (
+    check_seed_states,
     encode_rng_state,
     fingerprints,
     layer_generators,
@@ -37,6 +38,8 @@ from ember.saving.training_state import (
     restore_generator,
     restore_numpy_legacy,
     restore_python_random,
+    restore_seed_states,
+    seed_generator_states,
 )
 from ember.saving.weights import assign_weights, weight_arrays
 from ember.utils import random as _random
@@ -194,6 +197,8 @@ class BackupAndRestore(Callback):
             "global_rng_state": encode_rng_state(_random._global["rng"].bit_generator.state),
             "layer_rng_states": {p: encode_rng_state(g.bit_generator.state)
                                  for p, g in layer_generators(model).items()},
+            "seed_generator_states": {k: v.data.tolist()
+                                      for k, v in seed_generator_states(model).items()},
             "python_random_state": python_random_state(),
             "numpy_legacy_state": numpy_legacy_state(),
             "callbacks": self._callback_states(),
@@ -222,6 +227,7 @@ class BackupAndRestore(Callback):
                 state = parse_json(members[_STATE], path, _STATE)
                 _check_state(state, path)
                 _check_random_states(state, path)  # before anything is changed
+                check_seed_states(state.get("seed_generator_states", {}), path)
                 weights = decode_tensors(members[WEIGHTS], f"{path} ({WEIGHTS})")
                 opt = (decode_tensors(members[OPTIMIZER], f"{path} ({OPTIMIZER})")
                        if OPTIMIZER in members else None)
@@ -245,6 +251,7 @@ class BackupAndRestore(Callback):
         for layer_path, data in state["layer_rng_states"].items():
             if layer_path in generators:
                 restore_generator(generators[layer_path], data, path)
+        restore_seed_states(model, state.get("seed_generator_states", {}), path)
         restore_python_random(state["python_random_state"], path)
         restore_numpy_legacy(state["numpy_legacy_state"], path)
         self._pending_callback_states = state["callbacks"]

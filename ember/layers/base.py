@@ -12,8 +12,9 @@ import re
 
 import numpy as np
 
-from ember import config
+from ember import dtype_policies
 from ember.autograd import no_grad
+from ember.dtype_policies import DTypePolicy
 from ember.layers.input_spec import InputSpec  # noqa: F401  (re-exported)
 from ember.layers.node import (
     Node,
@@ -27,13 +28,27 @@ from ember.layers.node import (
     shape_data,
     shape_tuple,
 )
-from ember.tensor import Tensor, Variable, to_array
+from ember.scopes import StatelessScope
+from ember.tensor import _STATELESS_STACK, Tensor, Variable, to_array
+from ember.utils.random import global_generator
 
 _NAME_COUNTS = {}
 _CALL_CONTEXT = {"training": None, "depth": 0}
 # Layers holding losses added during the current outermost call (`add_loss` inside `call`,
 # activity regularizers); they are cleared when the next outermost call starts (as Keras).
 _CALL_LOSS_LAYERS = []
+_TRACKED_TYPES = {}
+
+
+def _tracked_types():
+    """(Metric, SeedGenerator), imported on first use (both modules import tensors only, but
+    ember.metrics imports ember.losses, which must not load while layers are loading)."""
+    if not _TRACKED_TYPES:
+        from ember.metrics.base import Metric  # noqa: PLC0415
+        from ember.random.seed_generator import SeedGenerator  # noqa: PLC0415
+
+        _TRACKED_TYPES.update(metric=Metric, seed=SeedGenerator)
+    return _TRACKED_TYPES["metric"], _TRACKED_TYPES["seed"]
 
 
 def to_snake_case(name):
@@ -71,7 +86,9 @@ class Layer:
     Args:
         trainable: whether the layer's weights are updated by training. Defaults to True.
         name: defaults to the snake-cased class name, made unique (`dense`, `dense_1`, ...).
-        dtype: the dtype of weights and computations. Defaults to `floatx()` ("float32").
+        dtype: the dtype of weights and computations: a dtype name, or a dtype policy (a
+            `DTypePolicy` or its name, e.g. "mixed_float16", which ember computes in float32).
+            Defaults to the global policy (`floatx()`, "float32", unless one was set).
         input_shape / input_dim / batch_input_shape: accepted on the first layer of a
             `Sequential` model, as in Keras (the shape excludes the batch axis).
 
@@ -92,11 +109,20 @@ class Layer:
         self._inbound_nodes = []
         self._activity_losses = []
         self._added_losses = []
+        self._seed_generators = []
+        self._tracked_metrics = []
         self.built = False
         self.input_spec = None
         self.supports_masking = False
         self._trainable = bool(trainable)
-        self.dtype = np.dtype(dtype or config.floatx())
+        policy = None
+        if isinstance(dtype, DTypePolicy) or (isinstance(dtype, str) and dtype.startswith(
+                "mixed_")) or isinstance(dtype, dict):
+            policy = dtype_policies.get(dtype)
+        elif dtype is None:
+            policy = dtype_policies.dtype_policy()
+        self._dtype_policy = policy
+        self.dtype = np.dtype(policy.variable_dtype if policy is not None else dtype)
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         shape = kwargs.pop("input_shape", None)
         if "input_dim" in kwargs:
@@ -116,14 +142,40 @@ class Layer:
         self._call_has_training = "training" in sig
         self._call_has_mask = "mask" in sig
 
+    @property
+    def dtype_policy(self):
+        """The layer's DTypePolicy (None for a layer of a non-float dtype)."""
+        if self._dtype_policy is None and self.dtype.kind == "f":
+            return DTypePolicy(self.dtype.name)
+        return self._dtype_policy
+
+    @property
+    def compute_dtype(self):
+        """The dtype the layer computes in (its `dtype`: ember does not autocast)."""
+        return self.dtype.name
+
+    @property
+    def variable_dtype(self):
+        """The dtype of the layer's variables."""
+        return self.dtype.name
+
     # ----------------------------------------------------------------- tracking
     def __setattr__(self, name, value):
+        # Layers, SeedGenerators and Metrics assigned as attributes (or in lists) are tracked,
+        # as Keras does: sublayers' weights, the seed states (in `variables`) and the metrics.
         if getattr(self, "_tracking", False) and not name.startswith("_"):
             items = value if isinstance(value, list | tuple) else [value]
+            metric_cls, seed_cls = _tracked_types()
             for item in items:
-                if isinstance(item, Layer) and item is not self and all(
-                        item is not x for x in self._layers):
-                    self._layers.append(item)
+                if isinstance(item, Layer):
+                    if item is not self and all(item is not x for x in self._layers):
+                        self._layers.append(item)
+                elif isinstance(item, seed_cls):
+                    if all(item is not x for x in self._seed_generators):
+                        self._seed_generators.append(item)
+                elif isinstance(item, metric_cls):
+                    if all(item is not x for x in self._tracked_metrics):
+                        self._tracked_metrics.append(item)
         object.__setattr__(self, name, value)
 
     @property
@@ -183,11 +235,45 @@ class Layer:
 
     @property
     def non_trainable_variables(self):
-        return self.non_trainable_weights
+        """The non-trainable weights, then the states of the SeedGenerators the layer and its
+        sublayers own (Keras: "all non-trainable layer state")."""
+        return self.non_trainable_weights + self._seed_states
 
     @property
     def variables(self):
-        return self.weights
+        """All the layer's state: `weights`, then the SeedGenerators' states (Keras'
+        `layer.variables`; `weights` leaves the seeds out)."""
+        return self.weights + self._seed_states
+
+    @property
+    def _seed_states(self):
+        """The state Variable of every SeedGenerator tracked by the layer or a sublayer."""
+        out, seen = [], set()
+        for layer in self._flatten_layers():
+            for gen in getattr(layer, "_seed_generators", ()):
+                if id(gen.state) not in seen:
+                    seen.add(id(gen.state))
+                    out.append(gen.state)
+        return out
+
+    @property
+    def metrics(self):
+        """The Metrics assigned as attributes of the layer and of its sublayers."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(getattr(layer, "_tracked_metrics", ()))
+        return out
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients `loss.backward()` left on every variable of the layer and its
+        sublayers (`torch.nn.Module.zero_grad`, which Keras' PyTorch-flavoured train_step
+        calls before the forward pass): set them to None, or to zeros with
+        `set_to_none=False`."""
+        for v in self.weights:
+            if set_to_none or v.grad is None:
+                v.grad = None
+            else:
+                v.grad = Tensor._wrap(np.zeros_like(v.grad.data))
 
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
                    regularizer=None, constraint=None, name=None):
@@ -250,10 +336,16 @@ class Layer:
                                          dtype=self.dtype)) for s in shapes]
         pending = len(_CALL_LOSS_LAYERS)
         _CALL_CONTEXT["depth"] += 1  # a trial run: losses it adds are dropped below
+        # ... and the random state it uses is put back: a SeedGenerator's (through the
+        # StatelessScope) and ember's global generator's, as Keras' symbolic calls leave them
+        rng = global_generator()
+        rng_state = rng.bit_generator.state
         try:
-            with no_grad(), training_scope(False):
-                out = self.call(dummies[0] if len(dummies) == 1 else dummies)
+            with no_grad(), training_scope(False), StatelessScope():
+                out = self.call(dummies[0] if len(dummies) == 1 else dummies,
+                                **_dummy_mask_kwargs(self))
         finally:
+            rng.bit_generator.state = rng_state
             _CALL_CONTEXT["depth"] -= 1
             for layer in _CALL_LOSS_LAYERS[pending:]:
                 layer._activity_losses, layer._added_losses = [], []
@@ -296,6 +388,10 @@ class Layer:
             kwargs["training"] = bool(training) if training is not None else False
         masks = [getattr(t, "_keras_mask", None) for t in leaves]
         in_mask = kwargs.get("mask", masks[0] if len(masks) == 1 else None)
+        own_mask = type(self).compute_mask is not Layer.compute_mask
+        if own_mask and "mask" not in kwargs and len(masks) > 1 and any(
+                m is not None for m in masks):
+            in_mask = masks  # a layer with its own compute_mask sees every input's mask
         if self._call_has_mask and "mask" not in kwargs and any(m is not None for m in masks):
             kwargs["mask"] = masks[0] if len(masks) == 1 else masks
         if _CALL_CONTEXT["depth"] == 0 and _CALL_LOSS_LAYERS:
@@ -308,9 +404,8 @@ class Layer:
         finally:
             _CALL_CONTEXT["depth"] -= 1
             _CALL_CONTEXT["training"] = previous
-        if in_mask is not None and isinstance(outputs, Tensor) and getattr(
-                outputs, "_keras_mask", None) is None:
-            self._propagate_mask(inputs, in_mask, outputs)
+        if own_mask or (self.supports_masking and in_mask is not None):
+            self._set_mask_metadata(inputs, in_mask, outputs, own_mask)
         if self.activity_regularizer is not None:
             for t in flatten_structure(outputs):
                 self._activity_losses.append(self.activity_regularizer(t) / t.shape[0])
@@ -322,15 +417,28 @@ class Layer:
         the time axis), else None. Layers that change the time axis override this."""
         return mask if self.supports_masking else None
 
-    def _propagate_mask(self, inputs, mask, output):
-        # a new output tensor (Dense, Dropout in training, ...) inherits the input's mask, as
-        # Keras does, when the mask still describes its leading axes
-        out_mask = self.compute_mask(inputs, mask)
-        if out_mask is None:
+    def _set_mask_metadata(self, inputs, mask, outputs, own_mask):
+        """Set `_keras_mask` on each output that has none, from `compute_mask` (Keras'
+        `_set_mask_metadata`): for one output or several (a list of masks, one per output).
+        A layer that overrides `compute_mask` supports masking (as Keras), even with no input
+        mask (Embedding's `mask_zero`, a custom masking layer). A mask inherited by default
+        (Dense, Dropout, ...) is kept only where it still describes the output's leading axes.
+        """
+        flat_out = [t for t in flatten_structure(outputs) if isinstance(t, Tensor)]
+        if not flat_out or all(getattr(t, "_keras_mask", None) is not None for t in flat_out):
             return
-        m = out_mask.data if isinstance(out_mask, Tensor) else np.asarray(out_mask)
-        if tuple(output.shape[:m.ndim]) == m.shape:
-            output._keras_mask = m
+        out_masks = self.compute_mask(inputs, mask)
+        if out_masks is None:
+            return
+        flat_masks = (list(flatten_structure(out_masks))
+                      if isinstance(out_masks, list | tuple | dict) else [out_masks])
+        for tensor, m in zip(flat_out, flat_masks):
+            if m is None or getattr(tensor, "_keras_mask", None) is not None:
+                continue
+            m = m.data if isinstance(m, Tensor) else np.asarray(m)
+            if not own_mask and tuple(tensor.shape[:m.ndim]) != m.shape:
+                continue
+            tensor._keras_mask = m
 
     def _symbolic_call(self, inputs, args, kwargs):
         leaves = [t for t in flatten_structure(inputs) if isinstance(t, SymbolicTensor)]
@@ -338,7 +446,15 @@ class Layer:
         self._check_inputs(shapes)
         self._maybe_build(shapes)
         shape_arg = shapes[0] if not isinstance(inputs, list | tuple) else shapes
-        out_shapes = self.compute_output_shape(shape_arg)
+        # A symbolic input carrying a mask (from Embedding(mask_zero=True), Masking, ...) gives
+        # a trial `call` a mask, so a layer whose call needs one can be placed in a graph.
+        mask_shapes = [getattr(t, "_mask_shape", None) for t in leaves]
+        mask_shape = mask_shapes[0] if len(mask_shapes) == 1 else None
+        self._pending_mask_shape = mask_shape if self._call_has_mask else None
+        try:
+            out_shapes = self.compute_output_shape(shape_arg)
+        finally:
+            self._pending_mask_shape = None
         if is_shape(out_shapes):
             outputs = SymbolicTensor(out_shapes, self._output_dtype(leaves),
                                      name=self.name)
@@ -346,8 +462,36 @@ class Layer:
             outputs = map_structure_shapes(
                 lambda s: SymbolicTensor(s, self._output_dtype(leaves), name=self.name),
                 out_shapes)
+        self._symbolic_masks(shapes, mask_shape, outputs)
         Node(self, (inputs, *args), dict(kwargs), outputs)
         return outputs
+
+    def _symbolic_masks(self, shapes, mask_shape, outputs):
+        """Record on the symbolic outputs the shape of the mask they will carry: from a
+        trial `compute_mask` for a layer with its own, else the input's when the layer
+        supports masking."""
+        out_leaves = [t for t in flatten_structure(outputs) if isinstance(t, SymbolicTensor)]
+        if type(self).compute_mask is not Layer.compute_mask:
+            dummies = [Tensor._wrap(np.zeros(tuple(1 if d is None else d for d in s),
+                                             dtype=self.dtype)) for s in shapes]
+            dummy_mask = None if mask_shape is None else np.ones(
+                tuple(1 if d is None else d for d in mask_shape), dtype=bool)
+            try:
+                with no_grad():
+                    masks = self.compute_mask(dummies[0] if len(dummies) == 1 else dummies,
+                                              dummy_mask)
+            except Exception:  # noqa: BLE001  (a trial on zeros; the real call decides)
+                return
+            if masks is None:
+                return
+            masks = list(masks) if isinstance(masks, list | tuple) else [masks]
+            for t, m in zip(out_leaves, masks):
+                if m is not None:
+                    t._mask_shape = (None,) + tuple(np.shape(getattr(m, "data", m))[1:])
+        elif self.supports_masking and mask_shape is not None:
+            for t in out_leaves:
+                if len(t.shape) >= len(mask_shape):
+                    t._mask_shape = mask_shape
 
     def _output_dtype(self, leaves):
         return self.dtype
@@ -364,6 +508,8 @@ class Layer:
         next outermost call starts, so `model.losses` holds the current step's terms only.
         """
         self._added_losses.append(loss)
+        if _STATELESS_STACK and _STATELESS_STACK[-1].collect_losses:
+            _STATELESS_STACK[-1].add_loss(loss)
         if _CALL_CONTEXT["depth"] > 0:
             _CALL_LOSS_LAYERS.append(self)
 
@@ -437,6 +583,14 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _dummy_mask_kwargs(layer):
+    """`{"mask": ones}` for a trial call of a layer placed after a masked symbolic tensor."""
+    shape = getattr(layer, "_pending_mask_shape", None)
+    if shape is None:
+        return {}
+    return {"mask": np.ones(tuple(1 if d is None else d for d in shape), dtype=bool)}
 
 
 def _clear_call_losses():

@@ -10,7 +10,15 @@ import numpy as np
 
 
 class SymbolicTensor:
-    """A placeholder for a batch of data flowing through a functional model.
+    """A placeholder for a batch of data flowing through a functional model (Keras'
+    `KerasTensor`: `ember.KerasTensor` is this class).
+
+    Args:
+        shape: the shape, None for unknown axes (the batch axis).
+        dtype: defaults to "float32".
+        name: optional name.
+        sparse, ragged: must be False (Keras' arguments; ember has neither).
+        record_history: accepted for Keras compatibility.
 
     >>> import ember
     >>> x = ember.layers.Input(shape=(784,))
@@ -20,7 +28,11 @@ class SymbolicTensor:
 
     __array_ufunc__ = None
 
-    def __init__(self, shape, dtype="float32", name=None, history=None):
+    def __init__(self, shape, dtype="float32", name=None, history=None, *, sparse=False,
+                 ragged=False, record_history=True):
+        if sparse or ragged:
+            raise ValueError(f"KerasTensor: ember has no sparse or ragged tensors; received "
+                             f"sparse={sparse}, ragged={ragged}")
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = np.dtype(dtype)
         self.name = name

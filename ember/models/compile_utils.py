@@ -154,11 +154,20 @@ class CompileLoss:
             m.reset_state()
 
 
-class CompileMetrics:
+class CompileMetrics(metrics_module.Metric):
     """The compiled metrics, per output, updated on arrays; named `<output>_<metric>` when the
-    model has several outputs (as Keras)."""
+    model has several outputs (as Keras).
 
-    def __init__(self, metrics=None, weighted_metrics=None):
+    Like Keras' `CompileMetrics` it is itself a Metric (named "compile_metrics", listed in
+    `model.metrics`): a custom train_step's `metric.update_state(y, y_pred)` updates every
+    compiled metric, `result()` is the dict of their results and `reset_state()` resets them.
+    `align(y, y_pred, sample_weight)`, set by the model, lines the data up with its outputs.
+    """
+
+    def __init__(self, metrics=None, weighted_metrics=None, name="compile_metrics",
+                 align=None):
+        super().__init__(name=name)
+        self.align = align
         for group in (metrics, weighted_metrics):
             items = group.values() if isinstance(group, dict) else (group or [])
             if not isinstance(items, list | tuple) and not isinstance(group, dict):
@@ -208,7 +217,31 @@ class CompileMetrics:
     def metrics(self):
         return [m for _, m, _ in self._entries]
 
-    def update_state(self, y_true, y_pred, sample_weight):
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Update every compiled metric with the model's targets and outputs (any structure
+        the model takes: one array, a list in output order, a dict keyed by output name)."""
+        if self.align is not None:
+            names, targets, preds, weights = self.align(y_true, y_pred, sample_weight)
+        else:
+            names, targets, preds = ["output"], [y_true], [y_pred]
+            weights = [sample_weight]
+        if not self.built:
+            self.build(targets, preds, names)
+        self.update_aligned(targets, preds, weights)
+
+    def result(self):
+        """`{name: value}` of every compiled metric ({} before the first batch)."""
+        out = {}
+        for m in self.metrics:
+            value = m.result()
+            if isinstance(value, dict):
+                out.update(value)
+            else:
+                out[m.name] = value
+        return out
+
+    def update_aligned(self, y_true, y_pred, sample_weight):
+        """Update from lists aligned with the outputs (one entry per output)."""
         for i, metric, weighted in self._entries:
             if y_true[i] is None:
                 continue

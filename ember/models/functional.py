@@ -14,6 +14,8 @@ a plain loop: no recursion, whatever the depth of the graph.
 [(5, 1), (5, 2)]
 """
 
+import weakref
+
 from ember.layers.input_layer import InputLayer
 from ember.layers.node import SymbolicTensor, flatten_structure, map_structure, pack_like
 from ember.models.model import Model
@@ -224,6 +226,25 @@ class Functional(Model):
         from ember.models.functional_config import functional_from_config  # noqa: PLC0415
 
         return functional_from_config(cls, config, custom_objects)
+
+
+_FUNCTIONAL_SUBCLASSES = weakref.WeakKeyDictionary()
+
+
+def functional_subclass(cls):
+    """The class of a `Model` subclass `cls` built from inputs and outputs: a subclass of
+    `cls` and `Functional` (in that order, so `cls`'s train_step, test_step, metrics, ...
+    override the defaults, and Functional's graph replaces `Model.call`), with `cls`'s name.
+    Made once per class."""
+    if issubclass(cls, Functional):
+        return cls
+    made = _FUNCTIONAL_SUBCLASSES.get(cls)
+    if made is None:
+        made = type(cls.__name__, (cls, Functional),
+                    {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                     "__doc__": cls.__doc__})
+        _FUNCTIONAL_SUBCLASSES[cls] = made
+    return made
 
 
 def _output_names(outputs):

@@ -14,13 +14,18 @@ from ember.models import data_adapter as da
 from ember.models.allocator import keep_freed_memory
 from ember.models.data_adapter import check_batch_size, check_count, check_verbose
 from ember.tensor import Tensor
+from ember.utils.packing import unpack_x_y_sample_weight
 from ember.utils.traceback_utils import filter_traceback
 
 
 def pythonify_logs(logs):
-    """Logs as plain Python floats (Tensors, 0-d and one-element arrays converted)."""
+    """Logs as plain Python floats (Tensors, 0-d and one-element arrays converted; nested
+    dicts flattened, as Keras)."""
     out = {}
     for key, value in (logs or {}).items():
+        if isinstance(value, dict):  # e.g. a CompileMetrics' result: its metrics, flattened
+            out.update(pythonify_logs(value))
+            continue
         if isinstance(value, Tensor):
             value = value.data
         if isinstance(value, np.ndarray | np.generic) and value.size == 1:
@@ -45,16 +50,16 @@ class Inference:
 
     def test_step(self, data):
         """Loss and metrics on one batch, without updating the weights; returns the logs."""
-        x, y, sample_weight = da.unpack_x_y_sample_weight(data)
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
-                                 training=False)
+        loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                  training=False)
         self._loss_tracker.update_state(float(loss.data), batch_size_of(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
         """The model's outputs on one batch (`training=False`)."""
-        x, _, _ = da.unpack_x_y_sample_weight(data)
+        x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
     def _run_test(self, data, batch_size, steps, callbacks):
@@ -70,7 +75,10 @@ class Inference:
         return logs
 
     def _flatten_metrics_in_order(self, logs):
-        names = [m.name for m in self.metrics]
+        names = []
+        for m in self.metrics:
+            inner = getattr(m, "_entries", None)  # a CompileMetrics: its metrics, in order
+            names += [sub.name for sub in m.metrics] if inner is not None else [m.name]
         results = [logs[n] for n in names if n in logs]
         results += [logs[k] for k in sorted(logs) if k not in names]
         return results[0] if len(results) == 1 else results

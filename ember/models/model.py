@@ -88,6 +88,17 @@ class Model(Trainer, Layer):
         return obj
 
     def __init__(self, *args, **kwargs):
+        if _functional_init_arguments(args, kwargs):
+            # `class CustomModel(Model)` built as `CustomModel(inputs, outputs)`: a functional
+            # model that keeps the subclass's methods (train_step, ...), as Keras' injection
+            # of `Functional` into the class; ember swaps in a subclass of both instead of
+            # editing the user's class.
+            from ember.models.functional import Functional, functional_subclass  # noqa: PLC0415
+
+            if not isinstance(self, Functional):
+                self.__class__ = functional_subclass(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         if args or "inputs" in kwargs or "outputs" in kwargs:
             raise TypeError(f"{type(self).__name__}: a subclassed model takes no `inputs` or "
                             "`outputs`; define its layers in __init__ and its computation in "

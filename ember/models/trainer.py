@@ -7,6 +7,7 @@ for GANs, VAEs or any custom update, using `self.compute_loss`, `self.compute_me
 `ember.models.inference`.
 """
 
+import inspect
 import warnings
 
 import numpy as np
@@ -23,6 +24,7 @@ from ember.models.data_adapter import check_batch_size, check_count, check_verbo
 from ember.models.inference import Inference, batch_size_of, pythonify_logs
 from ember.models.interrupt import InterruptGuard
 from ember.tensor import Tensor
+from ember.utils.packing import unpack_x_y_sample_weight
 from ember.utils.random import global_generator
 from ember.utils.traceback_utils import filter_traceback
 
@@ -104,7 +106,8 @@ class Trainer(Inference):
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._compile_loss = cu.CompileLoss(loss, loss_weights) if loss is not None else None
-        self._compile_metrics = (cu.CompileMetrics(metrics, weighted_metrics)
+        self._compile_metrics = (cu.CompileMetrics(metrics, weighted_metrics,
+                                                   align=self._aligned)
                                  if metrics or weighted_metrics else None)
         self._loss_tracker = cu.LossTracker(name="loss")
         self.run_eagerly = bool(run_eagerly)
@@ -130,14 +133,22 @@ class Trainer(Inference):
     # ------------------------------------------------------------------ metrics
     @property
     def metrics(self):
-        """The loss tracker, the per-output loss trackers and the compiled metrics."""
+        """Keras' order: the loss tracker ("loss"), the compiled metrics (one
+        "compile_metrics" Metric holding them), the per-output loss trackers, then the
+        Metrics assigned as attributes of the model and of its layers (not of nested models).
+        Override it as a property to choose what `fit` resets at each epoch."""
         out = []
-        if self._loss_tracker is not None:
-            out.append(self._loss_tracker)
-        if self._compile_loss is not None:
-            out.extend(self._compile_loss.metrics)
-        if self._compile_metrics is not None:
-            out.extend(self._compile_metrics.metrics)
+        if self.compiled:
+            if self._loss_tracker is not None:
+                out.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                out.append(self._compile_metrics)
+            if self._compile_loss is not None:
+                out.extend(self._compile_loss.metrics)
+        out.extend(getattr(self, "_tracked_metrics", ()))
+        for layer in self._flatten_layers(include_self=False):
+            if not isinstance(layer, Trainer):
+                out.extend(getattr(layer, "_tracked_metrics", ()))
         return out
 
     @property
@@ -176,7 +187,12 @@ class Trainer(Inference):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The total loss: the compiled loss(es) plus `self.losses` (regularization and
-        `add_loss` terms), as a scalar Tensor in the graph."""
+        `add_loss` terms, each summed to a scalar, as Keras), as a scalar Tensor in the graph.
+
+        Keras 3's signature; a custom `train_step` calls `self.compute_loss(y=y,
+        y_pred=y_pred)` (or passes `x` and `sample_weight` too). It updates no metric: the
+        default steps update the "loss" tracker with its value.
+        """
         total = None
         compiled = self._compile_loss
         if compiled is not None:
@@ -185,6 +201,10 @@ class Trainer(Inference):
                 compiled.build(targets, preds, names)
             total = compiled(targets, preds, weights, batch_size_of(preds[0]))
         for extra in self.losses:
+            if isinstance(extra, Tensor) and extra.dtype.kind != "f":
+                extra = extra.astype("float32")
+            if isinstance(extra, Tensor) and extra.ndim:
+                extra = extra.sum()
             total = extra if total is None else total + extra
         if total is None:
             if not self.trainable_weights:
@@ -192,22 +212,26 @@ class Trainer(Inference):
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         return total
 
+    def _compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """`compute_loss`, without `training` for an override that does not take it (the
+        argument came in Keras 3.3)."""
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                     training=training)
+        return self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics on this batch; return `get_metrics_result()`."""
-        compiled = self._compile_metrics
-        if compiled is not None:
-            names, targets, preds, weights = self._aligned(y, y_pred, sample_weight)
-            if not compiled.built:
-                compiled.build(targets, preds, names)
-            compiled.update_state(targets, preds, weights)
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     # ------------------------------------------------------------------ steps
     def train_step(self, data):
         """One optimisation step on a batch; returns the logs (running means)."""
-        x, y, sample_weight = da.unpack_x_y_sample_weight(data)
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+        loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
         self._loss_tracker.update_state(float(loss.data), batch_size_of(x))
         variables = self.trainable_variables
         if variables:

@@ -112,6 +112,39 @@ def layer_generators(model):
     return out
 
 
+def seed_generator_states(model):
+    """key -> state Variable of every `SeedGenerator` a layer owns (`keras.random`'s stateful
+    seeds); the key is the layer's path and the generator's position in that layer."""
+    out = {}
+    for path, layer in walk_layers(model):
+        for i, gen in enumerate(getattr(layer, "_seed_generators", ())):
+            out[f"{path or '<model>'}#{i}"] = gen.state
+    return out
+
+
+def check_seed_states(data, source):
+    """Refuse seed generator states that are not `{key: [seed, counter]}`, two integers in
+    [0, 2**32) each."""
+    if not isinstance(data, dict):
+        raise FileFormatError(source, "seed generator states must be a JSON object")
+    for key, value in data.items():
+        if not (isinstance(value, list) and len(value) == 2 and all(
+                isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**32
+                for v in value)):
+            raise FileFormatError(source, f"seed generator state {str(key)[:80]!r} must be two "
+                                          f"integers in [0, 2**32); received {str(value)[:80]}")
+
+
+def restore_seed_states(model, data, source):
+    """Set the SeedGenerators' states from `check_seed_states`-valid data (keys the model
+    does not have are ignored)."""
+    check_seed_states(data, source)
+    states = seed_generator_states(model)
+    for key, value in data.items():
+        if key in states:
+            states[key].data[...] = np.asarray(value, dtype=states[key].dtype)
+
+
 def _strip_names(value):
     if isinstance(value, dict):
         return {k: _strip_names(v) for k, v in value.items() if k != "name"}

@@ -19,6 +19,7 @@ from ember.utils.dtype_utils import standardize_dtype
 from ember.utils.file_utils import get_file
 from ember.utils.gradcheck import GradcheckError, gradcheck
 from ember.utils.numerical import normalize, to_categorical
+from ember.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from ember.utils.random import get_generator, set_random_seed
 
 #: name -> module that defines it, imported on first access.
@@ -65,5 +66,6 @@ def __dir__():
 
 __all__ = sorted(["Config", "GradcheckError", "disable_interactive_logging",
                   "enable_interactive_logging", "get_file", "get_generator", "gradcheck",
-                  "is_interactive_logging_enabled", "normalize", "set_random_seed",
-                  "standardize_dtype", "to_categorical", *_LAZY])
+                  "is_interactive_logging_enabled", "normalize", "pack_x_y_sample_weight",
+                  "set_random_seed", "standardize_dtype", "to_categorical",
+                  "unpack_x_y_sample_weight", *_LAZY])

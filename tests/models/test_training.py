@@ -106,8 +106,8 @@ def test_accuracy_and_crossentropy_are_resolved_from_shapes():
     model.fit(x, one_hot, verbose=0)
     assert type(model._compile_loss._losses[0][1].fn).__name__ == "function"
     assert model._compile_loss._losses[0][1].fn.__name__ == "categorical_crossentropy"
-    assert type(model.metrics[1]).__name__ == "CategoricalAccuracy"
-    assert model.metrics[1].name == "acc"
+    assert type(model.metrics[1].metrics[0]).__name__ == "CategoricalAccuracy"
+    assert model.metrics[1].metrics[0].name == "acc"
 
 
 def test_evaluate_and_predict_shapes_and_return_types(make_regression):
