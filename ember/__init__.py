@@ -34,6 +34,7 @@ from ember import (
 )
 from ember.autograd import GradientTape, enable_grad, grad, is_grad_enabled, no_grad
 from ember.creation import arange, eye, full, full_like, ones, ones_like, zeros, zeros_like
+from ember.device import device, device_of
 from ember.layers import Input
 from ember.models import Model, Sequential
 from ember.ops import (
@@ -56,7 +57,8 @@ from ember.tensor import Tensor, Variable, constant, tensor
 __all__ = [
     "GradientTape", "Input", "Model", "Sequential", "Tensor", "Variable", "abs", "activations",
     "applications", "arange", "callbacks", "concat", "config", "constant", "constraints",
-    "data", "datasets", "enable_grad", "exp", "eye", "full", "full_like", "grad", "initializers",
+    "data", "datasets", "device", "device_of", "enable_grad", "exp", "eye", "full",
+    "full_like", "grad", "initializers",
     "is_grad_enabled", "layers", "log", "losses", "matmul", "maximum", "mean", "metrics", "minimum",
     "models", "no_grad", "ones", "ones_like", "ops", "optimizers", "preprocessing", "random",
     "regularizers", "reshape", "saving", "sqrt", "stack", "sum", "tensor", "testing", "utils",

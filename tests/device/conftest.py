@@ -1,0 +1,59 @@
+"""Device tests run on the strict stand-in module (tests/device/standin.py), registered as
+ember's "gpu" for each test, unless EMBER_TEST_GPU=1, when they run on a real GPU through CuPy
+(`EMBER_TEST_GPU=1 python -m pytest tests/device`, what benchmarks/gpu_check.sh does)."""
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from ember import backend
+from ember.device import CPU
+from ember.device import _state as device_state
+
+REAL_GPU = os.environ.get("EMBER_TEST_GPU") == "1"
+
+
+def _load_standin():
+    name = "ember_device_standin"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("standin.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+standin = _load_standin()
+
+
+@pytest.fixture(autouse=True)
+def gpu():
+    """ember's "gpu" device for the test: the stand-in (or CuPy under EMBER_TEST_GPU=1).
+    Yields the array module."""
+    if REAL_GPU:
+        entry = backend.device_module("gpu")
+        assert entry is not None, "EMBER_TEST_GPU=1 but CuPy is not installed"
+        yield entry.module
+        return
+    saved = backend._REGISTRY.get("gpu")
+    standin.register()
+    standin.LEAKS.clear()
+    try:
+        yield standin.xp
+    finally:
+        standin.unregister()
+        if saved is not None:
+            backend.register_device_module(
+                "gpu", saved.module, array_type=saved.array_type, to_host=saved.to_host,
+                device_count=saved.device_count, use=saved.use, default_rng=saved.default_rng,
+                scatter_add=saved.scatter_add, synchronize=saved.synchronize)
+        device_state["stack"].clear()
+        device_state["default"] = CPU
+
+
+def on_device(x):
+    """True when `x` (an array or a Tensor) lives on the test's device module."""
+    return backend.is_device_array(getattr(x, "data", x))
