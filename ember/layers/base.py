@@ -12,8 +12,9 @@ import re
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
 from ember.autograd import no_grad
+from ember.device import current_device
 from ember.layers.input_spec import InputSpec  # noqa: F401  (re-exported)
 from ember.layers.node import (
     Node,
@@ -65,6 +66,12 @@ def training_scope(training):
         _CALL_CONTEXT["training"] = previous
 
 
+def _kind(t):
+    """The dtype kind of array-like `t` (a device array is not converted to find it)."""
+    dtype = getattr(t, "dtype", None)
+    return np.dtype(dtype).kind if dtype is not None else np.asarray(t).dtype.kind
+
+
 class Layer:
     """Base of every layer.
 
@@ -97,6 +104,8 @@ class Layer:
         self.supports_masking = False
         self._trainable = bool(trainable)
         self.dtype = np.dtype(dtype or config.floatx())
+        # where its weights go when it is built later (outside the `ember.device` block)
+        self._device = current_device()
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         shape = kwargs.pop("input_shape", None)
         if "input_dim" in kwargs:
@@ -207,7 +216,9 @@ class Layer:
         dtype = np.dtype(dtype or self.dtype)
         init = initializers.get(initializer or ("glorot_uniform" if dtype.kind == "f"
                                                 else "zeros"))
-        value = np.asarray(to_array(init(shape, dtype=dtype), dtype))
+        # initial values are drawn on the host (the same weights on every device for one
+        # seed), then placed on the layer's device
+        value = backend.asarray(to_array(init(shape, dtype=dtype), dtype), xp=self._home_xp())
         if value.shape != shape:
             raise ValueError(f"{self.name}: initializer returned shape {value.shape}, "
                              f"expected {shape}")
@@ -217,6 +228,17 @@ class Layer:
         var._constraint = constraint
         self._weights_own.append(var)
         return var
+
+    def _home_xp(self):
+        """The array module of this layer's device: its weights' (when it has some), else
+        the current device's when that is not the CPU, else the device it was created on."""
+        for w in self._weights_own:
+            return backend.array_module(w.data)
+        for layer in self._layers:
+            for w in layer.weights:
+                return backend.array_module(w.data)
+        dev = current_device()
+        return dev.xp if not dev.is_cpu else getattr(self, "_device", dev).xp
 
     # ----------------------------------------------------------------- building
     def build(self, input_shape):
@@ -246,7 +268,8 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """The output shape for `input_shape`. By default found by running `call` on zeros."""
         shapes = input_shape if is_shape_list(input_shape) else [input_shape]
-        dummies = [Tensor._wrap(np.zeros(tuple(1 if d is None else d for d in s),
+        xp = self._home_xp()
+        dummies = [Tensor._wrap(xp.zeros(tuple(1 if d is None else d for d in s),
                                          dtype=self.dtype)) for s in shapes]
         pending = len(_CALL_LOSS_LAYERS)
         _CALL_CONTEXT["depth"] += 1  # a trial run: losses it adds are dropped below
@@ -275,9 +298,11 @@ class Layer:
         if any(isinstance(t, SymbolicTensor) for t in leaves):
             return self._symbolic_call(inputs, args, kwargs)
         if not all(isinstance(t, Tensor) for t in leaves):
+            xp = self._home_xp()
             inputs = map_structure(
                 lambda t: t if isinstance(t, Tensor) or t is None else Tensor._wrap(
-                    to_array(t, self.dtype if np.asarray(t).dtype.kind == "f" else None)),
+                    backend.asarray(to_array(t, self.dtype if _kind(t) == "f" else None),
+                                    xp=xp)),
                 inputs)
             leaves = flatten_structure(inputs)
         shapes = [t.shape for t in leaves if t is not None]
@@ -328,7 +353,8 @@ class Layer:
         out_mask = self.compute_mask(inputs, mask)
         if out_mask is None:
             return
-        m = out_mask.data if isinstance(out_mask, Tensor) else np.asarray(out_mask)
+        m = out_mask.data if isinstance(out_mask, Tensor) else out_mask
+        m = m if backend.is_array(m) else np.asarray(m)
         if tuple(output.shape[:m.ndim]) == m.shape:
             output._keras_mask = m
 
@@ -400,7 +426,7 @@ class Layer:
             raise ValueError(f"Layer '{self.name}' expects {len(own)} weight arrays; received "
                              f"{len(weights)}")
         for w, value in zip(own, weights):
-            value = np.asarray(value)
+            value = value if backend.is_array(value) else np.asarray(value)
             if value.shape != w.shape:
                 raise ValueError(f"Layer '{self.name}' weight {w.name} has shape {w.shape}; "
                                  f"received an array of shape {value.shape}")
