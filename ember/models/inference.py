@@ -6,6 +6,7 @@ Both run batch by batch under `ember.no_grad()` (no graph is recorded) with `tra
 
 import numpy as np
 
+from ember import backend
 from ember.autograd import no_grad
 from ember.callbacks.base import CallbackList
 from ember.layers.node import flatten_structure, pack_like
@@ -35,7 +36,8 @@ def batch_size_of(x):
 
 
 def to_numpy(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    """A host (NumPy) copy of an output: predictions made on a GPU come back as NumPy."""
+    return backend.to_host(value.data if isinstance(value, Tensor) else value)
 
 
 class Inference:

@@ -185,11 +185,21 @@ class _Device:
         self.id = i
 
 
+def _defers(other):
+    """NumPy's rule: an operand with `__array_ufunc__ = None` (ember's Tensor) handles the
+    operator itself."""
+    return getattr(type(other), "__array_ufunc__", False) is None
+
+
 def _binary(ufunc):
     def op(self, other):
+        if _defers(other):
+            return NotImplemented
         return self.__array_ufunc__(ufunc, "__call__", self, other)
 
     def rop(self, other):
+        if _defers(other):
+            return NotImplemented
         return self.__array_ufunc__(ufunc, "__call__", other, self)
 
     def iop(self, other):
