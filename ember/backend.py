@@ -154,6 +154,16 @@ def to_host(x):
     return np.asarray(x)
 
 
+def as_array(x):
+    """`x` unchanged when it is a numpy or device array, else `np.asarray(x)` (lists, scalars).
+
+    >>> from ember.backend import as_array
+    >>> as_array([1, 2])
+    array([1, 2])
+    """
+    return x if type(x) is np.ndarray or is_device_array(x) else np.asarray(x)
+
+
 def asarray(x, dtype=None, like=None, xp=None):
     """`x` as an array of `xp` (or of `like`'s module): host data is copied to the device,
     device data is copied back to the host when `xp` is numpy; same-module data is not copied.

@@ -39,6 +39,9 @@ def _leak(msg):
     raise DeviceLeak(f"stand-in device: {msg}")
 
 
+_HOST_VIEWS = {"data", "ctypes", "tofile", "tobytes", "dump", "dumps"}
+
+
 class DeviceArray:
     """A device array: a numpy array that refuses to become one implicitly."""
 
@@ -62,7 +65,7 @@ class DeviceArray:
         if method == "at":
             _leak(f"np.{ufunc.__name__}.at on a device array (use ember.backend.scatter_add)")
         where = f"np.{ufunc.__name__}.{method}" if method != "__call__" else f"np.{ufunc.__name__}"
-        args = _unwrap(inputs, where)
+        args = _unwrap(inputs, where, strict=True)
         out = kwargs.get("out")
         if out is not None:
             kwargs["out"] = _unwrap(out, where + " out=")
@@ -78,7 +81,8 @@ class DeviceArray:
         if name in _REFUSED_FUNCTIONS:
             _leak(f"np.{name} on a device array")
         where = f"np.{name}"
-        return _wrap(func(*_unwrap(args, where), **_unwrap(kwargs, where)), where)
+        strict = name not in _INDEX_ARGS
+        return _wrap(func(*_unwrap(args, where, strict), **_unwrap(kwargs, where, strict)), where)
 
     # ------------------------------------------------------------ ndarray surface
     @property
@@ -126,6 +130,10 @@ class DeviceArray:
         return None if self._a.base is None else DeviceArray(self._a.base, "ndarray.base")
 
     def __getattr__(self, name):
+        if name.startswith("__") or name in _HOST_VIEWS:
+            # __array_interface__, __array_struct__, buffers: the ways NumPy would read the
+            # memory without asking; a device array has none of them
+            raise AttributeError(f"stand-in device array has no attribute {name!r}")
         attr = getattr(self._a, name)
         if not callable(attr):
             return _wrap(attr, f"ndarray.{name}")
@@ -230,19 +238,26 @@ DeviceArray.__hash__ = None
 _REFUSED_FUNCTIONS = {"save", "savez", "savez_compressed", "savetxt", "tofile"}
 
 
-def _unwrap(obj, where):
-    """Device arrays -> their numpy data; host float/bool arrays refused (CuPy: TypeError)."""
+# functions whose host integer-array arguments are sizes or split points, not data (CuPy
+# reads those on the host too)
+_INDEX_ARGS = {"pad", "split", "array_split", "reshape", "broadcast_to", "transpose", "tile",
+               "moveaxis", "expand_dims", "squeeze", "sum", "mean", "max", "min"}
+
+
+def _unwrap(obj, where, strict=True):
+    """Device arrays -> their numpy data; host arrays refused as data (CuPy: TypeError).
+    With `strict` False, host integer arrays pass (sizes, split points)."""
     if isinstance(obj, DeviceArray):
         return obj._a
     if type(obj) is np.ndarray:
-        if obj.dtype.kind in "fcb" and obj.size > 0:
+        if strict or obj.dtype.kind not in "iu":
             _leak(f"{where} mixes a host {obj.dtype} array of shape {obj.shape} into a device "
                   "computation")
         return obj
     if isinstance(obj, list | tuple):
-        return type(obj)(_unwrap(o, where) for o in obj)
+        return type(obj)(_unwrap(o, where, strict) for o in obj)
     if isinstance(obj, dict):
-        return {k: _unwrap(v, where) for k, v in obj.items()}
+        return {k: _unwrap(v, where, strict) for k, v in obj.items()}
     return obj
 
 
