@@ -65,12 +65,12 @@ class Metric:
         self.dtype = dtype.name
         self._variables = []
 
-    def add_variable(self, shape, name, dtype=ACCUMULATOR):
-        """A zero-initialised, non-trainable Variable holding part of the metric's state."""
-        # on the current device (a model compiled inside `ember.device("gpu")` keeps its
-        # running sums there)
-        v = Variable(current_device().xp.zeros(shape, dtype=dtype), trainable=False, name=name,
-                     dtype=dtype)
+    def add_variable(self, shape, name, dtype=ACCUMULATOR, like=None):
+        """A zero-initialised, non-trainable Variable holding part of the metric's state, on
+        the device of array `like` (default: the current device, so a model compiled inside
+        `ember.device("gpu")` keeps its running sums there)."""
+        xp = backend.array_module(like) if like is not None else current_device().xp
+        v = Variable(xp.zeros(shape, dtype=dtype), trainable=False, name=name, dtype=dtype)
         self._variables.append(v)
         return v
 
