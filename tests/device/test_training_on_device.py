@@ -121,3 +121,15 @@ def test_set_weights_and_get_weights_cross_the_boundary():
     model.set_weights(host)
     _assert_on_device(model, "set_weights")
     np.testing.assert_allclose(model.get_weights()[0], host[0])
+
+
+def test_fit_on_arrays_already_on_the_device():
+    model, x, y = _model(SUITE["mlp"], "gpu", batch=12)
+    with ember.device("gpu") as dev:
+        xd, yd = dev.xp.asarray(x), dev.xp.asarray(y)
+    hist = model.fit(xd, yd, batch_size=5, epochs=2, shuffle=True, verbose=0)
+    assert len(hist.history["loss"]) == 2
+    loss = model.train_on_batch(xd, yd)
+    assert np.isfinite(loss).all()
+    assert model.predict(xd, verbose=0).shape == (12, CLASSES)
+    _assert_on_device(model, "fit on device arrays")
