@@ -1,13 +1,17 @@
 """`ember train|evaluate|predict --device`: the run happens on the device (the stand-in here),
 and without a GPU module the command stops at once with what to install."""
 
+import os
+
 import numpy as np
+import pytest
 
 from ember import backend, cli
 from ember.device import current_device, device
 from ember.models import load_model
 
 
+@pytest.mark.skipif(os.environ.get("EMBER_TEST_GPU") == "1", reason="uses gpu:1 of the stand-in")
 def test_train_evaluate_predict_on_the_device(tmp_path, capsys):
     path = tmp_path / "m.ember"
     assert cli.main(["train", "--model", "linear", "--epochs", "2", "--output", str(path),

@@ -5,6 +5,7 @@ values equal the host run's (models without dropout), predict returns NumPy, and
 host copies that load on either side."""
 
 import importlib.util
+import os
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,15 @@ import pytest
 import ember
 from ember import layers, losses, models, optimizers
 from ember.backend import is_device_array
+
+REAL_GPU = os.environ.get("EMBER_TEST_GPU") == "1"
+
+
+def tol(rtol, atol):
+    """The stand-in runs NumPy itself (tight); a GPU gets RELIABILITY.md's float32 floor."""
+    return dict(rtol=max(rtol, 1e-3), atol=max(atol, 1e-4)) if REAL_GPU else dict(
+        rtol=rtol, atol=atol)
+
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 CLASSES = 10
@@ -71,15 +81,18 @@ def test_a_training_step_of_each_suite_model_stays_on_the_device(name):
     dev, _, _ = _model(spec, "gpu")
     # inference first: the same seed gives the same initial weights on both sides
     np.testing.assert_allclose(dev.predict(x, verbose=0), host.predict(x, verbose=0),
-                               rtol=1e-4, atol=1e-5)
+                               **tol(1e-4, 1e-5))
     h_loss = host.train_on_batch(x, y)
     d_loss = dev.train_on_batch(x, y)
     _assert_on_device(dev, name)
     assert np.isfinite(d_loss).all()
     if name not in HAS_DROPOUT:
-        np.testing.assert_allclose(d_loss, h_loss, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(d_loss, h_loss, **tol(1e-4, 1e-5))
         for dv, hv in zip(dev.weights, host.weights):
-            np.testing.assert_allclose(dv.numpy(), hv.numpy(), rtol=1e-4, atol=1e-5)
+            # after an Adam step a GPU's rounding can move a weight by up to ~lr where its
+            # gradient is ~0 (m / sqrt(v) is then a ratio of rounding errors)
+            np.testing.assert_allclose(dv.numpy(), hv.numpy(),
+                                       **tol(1e-4, 2e-3 if REAL_GPU else 1e-5))
 
 
 def test_fit_evaluate_predict_of_a_device_model_take_numpy_and_give_numpy(tmp_path):
@@ -98,12 +111,12 @@ def test_fit_evaluate_predict_of_a_device_model_take_numpy_and_give_numpy(tmp_pa
     model.save(path)
     loaded = models.load_model(path)
     assert all(type(v.data) is np.ndarray for v in loaded.weights)
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), pred, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), pred, **tol(1e-5, 1e-6))
     # ... and on the device, from a model saved on the CPU
     with ember.device("gpu"):
         back = models.load_model(path)
     assert all(is_device_array(v.data) for v in back.weights)
-    np.testing.assert_allclose(back.predict(x, verbose=0), pred, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(back.predict(x, verbose=0), pred, **tol(1e-5, 1e-6))
 
 
 def test_a_model_built_on_the_device_trains_there_outside_the_block():
