@@ -8,6 +8,7 @@ import numpy as np
 
 from ember.autograd import Function, is_grad_enabled
 from ember.backend import array_module
+from ember.ops import cuda_kernels
 from ember.ops.recurrent import (
     add_step_grad,
     as_dtype,
@@ -103,6 +104,7 @@ class LSTM(Function):
 
         save = is_grad_enabled() and any(self.needs_input_grad)
         fused = ract.name == "sigmoid" and act.name == "tanh"
+        gpu = cuda_kernels.is_cupy(mod)
         u3 = 3 * u
         w1t = input_weights(kernel, bias, scale, dt, perm)             # (4U, F + 1)
         rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt, mod)
@@ -142,12 +144,18 @@ class LSTM(Function):
                     # every gate through one logistic: sigmoid(a) for o, i, f and
                     # sigmoid(2a) for C~ (from the -1 and -2 weight scales), then
                     # tanh(a) = 2 sigmoid(2a) - 1, whose derivative is 4 s (1 - s)
-                    mod.exp(g, out=g)
-                    g += 1.0
-                    mod.reciprocal(g, out=g)
+                    if gpu:  # one fused pass each on a GPU
+                        cuda_kernels.logistic_(g)
+                        if save:
+                            cuda_kernels.logistic_deriv_(g, ek)
+                    else:
+                        mod.exp(g, out=g)
+                        g += 1.0
+                        mod.reciprocal(g, out=g)
+                        if save:
+                            mod.subtract(1.0, g, out=ek)
+                            ek *= g
                     if save:
-                        mod.subtract(1.0, g, out=ek)
-                        ek *= g
                         ek[u3:] *= 4.0
                     gc = g[u3:]
                     gc *= 2.0

@@ -38,6 +38,7 @@ import numpy as np
 
 from ember import backend, config
 from ember.autograd import enable_grad, grad
+from ember.ops import cuda_kernels
 from ember.tensor import Tensor
 
 # ------------------------------------------------------------------------------ activations
@@ -67,12 +68,20 @@ class _Sigmoid(_Activation):
     name, scale = "sigmoid", -1.0
 
     def apply(self, a):
-        backend.array_module(a).exp(a, out=a)
+        xp = backend.array_module(a)
+        if cuda_kernels.is_cupy(xp):  # one fused pass on a GPU
+            cuda_kernels.logistic_(a)
+            return
+        xp.exp(a, out=a)
         a += 1.0
-        backend.array_module(a).reciprocal(a, out=a)
+        xp.reciprocal(a, out=a)
 
     def deriv(self, y, out):
-        np.subtract(1.0, y, out=out)
+        xp = backend.array_module(out)
+        if cuda_kernels.is_cupy(xp):
+            cuda_kernels.logistic_deriv_(y, out)
+            return
+        xp.subtract(1.0, y, out=out)
         out *= y
 
 
@@ -82,15 +91,20 @@ class _Tanh(_Activation):
     name, scale = "tanh", -2.0
 
     def apply(self, a):
-        backend.array_module(a).exp(a, out=a)
-        a += 1.0
-        backend.array_module(a).reciprocal(a, out=a)
+        xp = backend.array_module(a)
+        if cuda_kernels.is_cupy(xp):
+            cuda_kernels.logistic_(a)
+        else:
+            xp.exp(a, out=a)
+            a += 1.0
+            xp.reciprocal(a, out=a)
         a *= 2.0
         a -= 1.0
 
     def deriv(self, y, out):
-        backend.array_module(y).multiply(y, y, out=out)
-        np.subtract(1.0, out, out=out)
+        xp = backend.array_module(y)
+        xp.multiply(y, y, out=out)
+        xp.subtract(1.0, out, out=out)
 
 
 class _ReLU(_Activation):
@@ -143,8 +157,9 @@ class _Softsign(_Activation):
         a /= d
 
     def deriv(self, y, out):
-        backend.array_module(y).abs(y, out=out)
-        np.subtract(1.0, out, out=out)
+        xp = backend.array_module(y)
+        xp.abs(y, out=out)
+        xp.subtract(1.0, out, out=out)
         out *= out
 
 
