@@ -12,6 +12,7 @@ import pytest
 from ember import backend
 from ember.device import CPU
 from ember.device import _state as device_state
+from ember.tensor import Tensor
 
 REAL_GPU = os.environ.get("EMBER_TEST_GPU") == "1"
 # host against device: the stand-in runs NumPy itself (agreement to rounding); a GPU is held
@@ -62,8 +63,24 @@ def on_device(x):
 
 
 @pytest.fixture(autouse=True)
-def _no_swallowed_leaks(gpu):
-    """A conversion refused by the stand-in and then caught by ember code is still a leak."""
+def _no_swallowed_leaks(gpu, request, monkeypatch):
+    """A conversion refused by the stand-in and then caught by ember code is still a leak; so
+    is `np.asarray(tensor)` on a device tensor inside ember (Tensor.__array__ copies to the
+    host, which a user may ask for but an op, layer or training loop must not)."""
+    if not REAL_GPU and request.node.get_closest_marker("host_array_ok") is None:
+        original = Tensor.__array__
+
+        def recording(self, dtype=None, copy=None):
+            if backend.is_device_array(self.data):
+                standin.LEAKS.append(f"Tensor.__array__ on a device tensor of shape {self.shape}")
+            return original(self, dtype, copy)
+
+        monkeypatch.setattr(Tensor, "__array__", recording)
     yield
     if not REAL_GPU:
         assert not standin.LEAKS, f"device leaks caught and swallowed: {standin.LEAKS[:3]}"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "host_array_ok: the test converts device tensors with "
+                            "np.asarray on purpose")

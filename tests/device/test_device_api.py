@@ -81,6 +81,7 @@ def test_device_names_follow_keras():
         get_device(0)
 
 
+@pytest.mark.host_array_ok
 def test_tensors_are_created_on_the_current_device_and_cpu_comes_back():
     assert ember.ones(2).device == "cpu"
     with ember.device("gpu"):
