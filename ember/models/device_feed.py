@@ -21,9 +21,20 @@ from ember.tensor import Tensor
 
 def model_device(model):
     """The device a model computes on: its weights', else the current device when it is not
-    the CPU, else the device the model was created on."""
-    if model.weights:
-        return device_of(model.weights[0])
+    the CPU, else the device the model was created on.
+
+    Weights never change device (assignments copy into them), so once a model has weights
+    the answer is kept on the model: walking every layer each step would cost more than a
+    small model's step.
+    """
+    cached = model.__dict__.get("_feed_device")
+    if cached is not None:
+        return cached
+    weights = model.weights
+    if weights:
+        dev = device_of(weights[0])
+        object.__setattr__(model, "_feed_device", dev)
+        return dev
     dev = current_device()
     return dev if not dev.is_cpu else getattr(model, "_device", None) or CPU
 
