@@ -95,6 +95,7 @@ def test_a_training_step_of_each_suite_model_stays_on_the_device(name):
                                        **tol(1e-4, 2e-3 if REAL_GPU else 1e-5))
 
 
+@pytest.mark.slow
 def test_fit_evaluate_predict_of_a_device_model_take_numpy_and_give_numpy(tmp_path):
     spec = SUITE["cifar_bn"]
     model, x, y = _model(spec, "gpu", batch=12)
@@ -120,7 +121,7 @@ def test_fit_evaluate_predict_of_a_device_model_take_numpy_and_give_numpy(tmp_pa
 
 
 def test_a_model_built_on_the_device_trains_there_outside_the_block():
-    spec = SUITE["lstm"]
+    spec = SUITE["lenet5"]
     model, x, y = _model(spec, "gpu")
     model.fit(x, y, batch_size=4, epochs=1, verbose=0)  # outside `ember.device`: still there
     _assert_on_device(model, "fit outside the block")
