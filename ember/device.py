@@ -19,6 +19,9 @@ nothing falls back to the CPU silently.
 
 import contextlib
 import re
+import sys
+import threading
+import types
 
 import numpy as np
 
@@ -77,7 +80,28 @@ class Device:
 
 
 CPU = Device("cpu")
-_state = {"default": CPU, "stack": []}
+
+
+class _State(threading.local):
+    """The `ember.device` blocks open in this thread (each thread has its own, as TensorFlow's
+    device scopes are per thread); the default set by `set_device` is shared."""
+
+    default = CPU
+
+    def __init__(self):
+        self.stack = []
+
+    def __getitem__(self, key):  # `_state["stack"]`, `_state["default"]`
+        return getattr(self, key)
+
+    def __setitem__(self, key, value):
+        if key == "default":
+            type(self).default = value
+        else:
+            setattr(self, key, value)
+
+
+_state = _State()
 
 _NAME = re.compile(r"^/?(?:device:)?(cpu|gpu|cuda)(?::(\d+))?$")
 
@@ -188,3 +212,15 @@ def device_of(x):
     entry = backend.module_entry(xp)
     index = int(getattr(getattr(data, "device", None), "id", 0) or 0)
     return Device(entry.name, index, entry)
+
+
+class _CallableModule(types.ModuleType):
+    """`ember.device` is the function `device` (ember/__init__ binds it), yet tools that import
+    this module by path (pytest's doctest collection, importlib) may rebind the package
+    attribute to the module; calling the module then does what the function does."""
+
+    def __call__(self, name):
+        return device(name)
+
+
+sys.modules[__name__].__class__ = _CallableModule

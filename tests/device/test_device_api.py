@@ -154,3 +154,25 @@ def test_array_module_follows_the_data():
     assert backend.array_module(np.ones(2), t.data) is dev.xp
     assert backend.array_module(np.ones(2), 1.0) is np
     assert str(ember.device_of(t)) == "gpu:0"
+
+
+def test_device_blocks_are_per_thread_and_the_default_is_shared():
+    import threading
+
+    seen = []
+
+    def worker():
+        seen.append(str(current_device()))
+
+    with ember.device("gpu"):
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+    ember.config.set_device("gpu")
+    try:
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+    finally:
+        ember.config.set_device("cpu")
+    assert seen == ["cpu", "gpu:0"]
