@@ -147,3 +147,23 @@ def test_fit_on_arrays_already_on_the_device():
     assert np.isfinite(loss).all()
     assert model.predict(xd, verbose=0).shape == (12, CLASSES)
     _assert_on_device(model, "fit on device arrays")
+
+
+def test_datasets_and_generators_feed_a_device_model():
+    from ember.data import Dataset
+
+    model, x, y = _model(SUITE["mlp"], "gpu", batch=12)
+    ds = Dataset.from_tensor_slices((x, y)).batch(4)
+    hist = model.fit(ds, epochs=2, validation_data=Dataset.from_tensor_slices((x, y)).batch(6),
+                     verbose=0)
+    assert np.isfinite(hist.history["val_loss"]).all()
+
+    def gen():
+        for i in range(0, 12, 4):
+            yield x[i:i + 4], y[i:i + 4]
+
+    model.fit(gen(), epochs=1, steps_per_epoch=3, verbose=0)
+    assert isinstance(model.evaluate(ds, verbose=0, return_dict=True)["loss"], float)
+    pred = model.predict(Dataset.from_tensor_slices(x).batch(5), verbose=0)
+    assert type(pred) is np.ndarray and pred.shape == (12, CLASSES)
+    _assert_on_device(model, "datasets")
