@@ -90,11 +90,26 @@ def device_module(name):
     return entry
 
 
+_IMPORT_ERRORS = {}  # kind -> why its module could not be imported (CuPy installed but broken)
+
+
+def import_error(name):
+    """Why the module serving device kind `name` failed to import although it is installed
+    (an exception), or None (it imported, or it is simply not installed)."""
+    return _IMPORT_ERRORS.get(name)
+
+
 def _register_cupy():
+    _IMPORT_ERRORS.pop("gpu", None)
     try:
         import cupy  # noqa: PLC0415  (optional: only imported when a GPU is asked for)
         import cupyx  # noqa: PLC0415
-    except ImportError:
+    except ImportError as e:
+        if e.name not in ("cupy", "cupyx"):  # installed, but something it needs is missing
+            _IMPORT_ERRORS["gpu"] = e
+        return None
+    except Exception as e:  # noqa: BLE001  (a broken CUDA setup can raise anything here)
+        _IMPORT_ERRORS["gpu"] = e
         return None
     return register_device_module(
         "gpu", cupy, array_type=cupy.ndarray, to_host=cupy.asnumpy,

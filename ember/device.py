@@ -136,6 +136,13 @@ def get_device(name):
     if kind == "cpu":
         return CPU
     entry = backend.device_module(kind)
+    broken = backend.import_error(kind) if entry is None else None
+    if broken is not None:
+        raise DeviceUnavailableError(
+            f"device {name!r}: CuPy is installed but could not be imported "
+            f"({type(broken).__name__}: {broken}); reinstall the CuPy wheel that matches the "
+            f"machine's CUDA with its dependencies; {INSTALL_HINT}."
+        )
     if entry is None:
         raise DeviceUnavailableError(
             f"device {name!r}: CuPy is not installed, and ember runs on a GPU through CuPy; "

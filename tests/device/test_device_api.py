@@ -24,7 +24,7 @@ def no_gpu_module(monkeypatch):
 
     def fake_import(name, *args, **kwargs):
         if name == "cupy" or name.startswith("cupy.") or name == "cupyx":
-            raise ImportError(f"No module named {name!r}")
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", fake_import)
@@ -46,6 +46,23 @@ def test_without_cupy_asking_for_a_gpu_fails_at_once_and_says_what_to_install(no
 REAL_GPU = os.environ.get("EMBER_TEST_GPU") == "1"
 standin_only = pytest.mark.skipif(REAL_GPU, reason="counts the stand-in's two devices or "
                                   "replaces the registered module")
+
+
+def test_a_cupy_that_fails_to_import_is_reported_as_broken_not_missing(monkeypatch):
+    backend.unregister_device_module("gpu")
+    real_import = builtins.__import__
+
+    def broken_import(name, *args, **kwargs):
+        if name == "cupy":
+            raise ModuleNotFoundError("No module named 'cuda'", name="cuda")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", broken_import)
+    monkeypatch.delitem(sys.modules, "cupy", raising=False)
+    monkeypatch.setattr(backend, "_IMPORT_ERRORS", {})
+    with pytest.raises(DeviceUnavailableError, match="CuPy is installed but could not be "
+                                                     "imported.*No module named 'cuda'"):
+        get_device("gpu")
 
 
 @standin_only
