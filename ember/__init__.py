@@ -37,7 +37,7 @@ from ember import (
 )
 from ember.autograd import GradientTape, enable_grad, grad, is_grad_enabled, no_grad
 from ember.creation import arange, eye, full, full_like, ones, ones_like, zeros, zeros_like
-from ember.device import device
+from ember.device import device, device_of
 from ember.dtype_policies import DTypePolicy, FloatDTypePolicy
 from ember.initializers import Initializer
 from ember.layers import Input, Layer
@@ -83,10 +83,10 @@ __all__ = [
     "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model", "Operation", "Optimizer",
     "Regularizer", "Sequential", "StatelessScope", "Tensor", "Variable", "abs", "activations",
     "applications", "arange", "callbacks", "concat", "config", "constant", "constraints",
-    "data", "datasets", "device", "distribution", "dtype_policies", "enable_grad", "exp", "eye",
-    "full", "full_like", "grad", "initializers", "is_grad_enabled", "layers", "log", "losses",
-    "matmul", "maximum", "mean", "metrics", "minimum", "mixed_precision", "models",
-    "name_scope", "no_grad", "ones", "ones_like", "ops", "optimizers", "preprocessing",
-    "random", "regularizers", "reshape", "saving", "sqrt", "stack", "sum", "tensor", "testing",
-    "utils", "version", "where", "zeros", "zeros_like",
+    "data", "datasets", "device", "device_of", "distribution", "dtype_policies", "enable_grad",
+    "exp", "eye", "full", "full_like", "grad", "initializers", "is_grad_enabled", "layers",
+    "log", "losses", "matmul", "maximum", "mean", "metrics", "minimum", "mixed_precision",
+    "models", "name_scope", "no_grad", "ones", "ones_like", "ops", "optimizers",
+    "preprocessing", "random", "regularizers", "reshape", "saving", "sqrt", "stack", "sum",
+    "tensor", "testing", "utils", "version", "where", "zeros", "zeros_like",
 ]

@@ -14,6 +14,8 @@ import contextlib
 
 import numpy as np
 
+from ember import backend
+
 _state = {"grad_enabled": True}
 
 
@@ -158,7 +160,7 @@ def _seed_gradient(root, grad, where):
                 f"received an output of shape {root.shape}. Pass a gradient of that shape."
             )
         return np.ones_like(root.data)
-    g = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+    g = grad.data if isinstance(grad, Tensor) else backend.asarray(grad, like=root.data)
     if g.shape != root.shape:
         raise ValueError(
             f"{where}: the gradient must have the output's shape {root.shape}; "
@@ -191,7 +193,7 @@ def run_backward(root, grad=None, retain_graph=False, capture=None, where="backw
         ctx = node._ctx
         if ctx is None:
             if capture is None:
-                g = np.array(g, dtype=node.data.dtype)  # a private copy: grads may alias
+                g = g.astype(node.data.dtype, copy=True)  # a private copy: grads may alias
                 if node.grad is None:
                     node.grad = Tensor._wrap(g)
                 else:
@@ -256,7 +258,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=Tr
                                    "compute the output; pass allow_unused=True to get None")
             result.append(None)
         else:
-            result.append(Tensor._wrap(np.array(g, dtype=t.data.dtype)))
+            result.append(Tensor._wrap(g.astype(t.data.dtype, copy=True)))
     return result[0] if single else result
 
 

@@ -170,6 +170,22 @@ def _positive_int(text):
     return value
 
 
+def _add_device(parser):
+    parser.add_argument("--device", default="cpu",
+                        help="where to compute: cpu (default), gpu (the first GPU, through "
+                             "CuPy) or gpu:<index>")
+
+
+def _use_device(args):
+    """Make `--device` the default device before anything is built or loaded (a model loaded
+    on a GPU gets its weights there; predictions come back as NumPy)."""
+    name = getattr(args, "device", None)
+    if name is not None and name != "cpu":
+        import ember  # noqa: PLC0415
+
+        ember.config.set_device(name)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="ember", description="ember: deep learning on NumPy")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +200,7 @@ def build_parser():
     train.add_argument("--output", default="digits.ember",
                        help="where to save the trained model ('' to skip)")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2)
+    _add_device(train)
     train.add_argument("--dataset", choices=("digits", "mnist", "fashion_mnist", "cifar10"),
                        default="digits", help="digits is bundled (offline); the others are "
                        "read from --data-dir or the cache ($EMBER_HOME, downloaded once)")
@@ -202,11 +219,13 @@ def build_parser():
 
     evaluate = sub.add_parser("evaluate", help="evaluate a saved model on the digits test set")
     evaluate.add_argument("model_file")
+    _add_device(evaluate)
     evaluate.set_defaults(func=_evaluate)
 
     predict = sub.add_parser("predict", help="predict classes for inputs in a .npy or .csv file")
     predict.add_argument("model_file")
     predict.add_argument("input")
+    _add_device(predict)
     predict.add_argument("--output", default=None, help="write a CSV of classes and "
                                                         "probabilities instead of printing")
     predict.set_defaults(func=_predict)
@@ -227,11 +246,17 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    from ember.device import DeviceUnavailableError  # noqa: PLC0415
+
     try:
+        _use_device(args)
         return args.func(args)
     except KeyboardInterrupt:
         print("ember: interrupted", file=sys.stderr)
         return 130
+    except DeviceUnavailableError as e:
+        print(f"ember {args.command}: {e}", file=sys.stderr)
+        return 2
     except (FileNotFoundError, ValueError, TypeError) as e:
         print(f"ember {args.command}: {e}", file=sys.stderr)
         return 2

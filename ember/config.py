@@ -351,3 +351,24 @@ def dtype_policy():
     from ember.dtype_policies import dtype_policy as _get  # noqa: PLC0415
 
     return _get()
+
+
+def set_device(name):
+    """Create tensors and weights on `name` ("cpu", "gpu", "gpu:1") for the rest of the script
+    (what `with ember.device(name):` does for a block). Raises at once when the machine cannot
+    provide it (no CuPy, no CUDA device). Returns the `ember.device.Device`."""
+    from ember.device import set_device as _set  # noqa: PLC0415  (device imports config users)
+
+    return _set(name)
+
+
+def get_device():
+    """The name of the device new tensors are created on ("cpu", "gpu:0", ...).
+
+    >>> import ember
+    >>> ember.config.get_device()
+    'cpu'
+    """
+    from ember.device import current_device  # noqa: PLC0415
+
+    return str(current_device())

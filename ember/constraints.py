@@ -12,12 +12,12 @@ array([0., 2.], dtype=float32)
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
 from ember.tensor import Tensor, to_array
 
 
 def _arr(w):
-    return np.asarray(to_array(w))
+    return backend.as_array(to_array(w))  # a weight on a GPU stays there
 
 
 def _norms(w, axis):
@@ -35,7 +35,7 @@ class Constraint:
     """
 
     def __call__(self, w):
-        return Tensor._wrap(np.array(_arr(w)))
+        return Tensor._wrap(_arr(w).copy())
 
     def get_config(self):
         """The constructor arguments (JSON-serialisable)."""

@@ -2,8 +2,14 @@
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
+from ember.device import current_device
 from ember.tensor import Tensor
+
+
+def _xp():
+    """The array module of the current device (numpy on the CPU)."""
+    return current_device().xp
 
 
 def _dtype(dtype):
@@ -16,21 +22,25 @@ def _shape(shape):
 
 def zeros(shape, dtype=None):
     """A tensor of zeros (float32 unless `dtype` says otherwise)."""
-    return Tensor._wrap(np.zeros(_shape(shape), dtype=_dtype(dtype)))
+    return Tensor._wrap(_xp().zeros(_shape(shape), dtype=_dtype(dtype)))
 
 
 def ones(shape, dtype=None):
     """A tensor of ones."""
-    return Tensor._wrap(np.ones(_shape(shape), dtype=_dtype(dtype)))
+    return Tensor._wrap(_xp().ones(_shape(shape), dtype=_dtype(dtype)))
 
 
 def full(shape, fill_value, dtype=None):
     """A tensor filled with `fill_value`."""
-    return Tensor._wrap(np.full(_shape(shape), fill_value, dtype=_dtype(dtype)))
+    return Tensor._wrap(_xp().full(_shape(shape), fill_value, dtype=_dtype(dtype)))
 
 
 def _like_data(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    """The array to copy the shape of: a tensor's (on its device), else `x` on the current
+    device."""
+    if isinstance(x, Tensor):
+        return x.data
+    return backend.asarray(backend.as_array(x), xp=_xp())
 
 
 def zeros_like(x, dtype=None):
@@ -60,9 +70,9 @@ def arange(start, stop=None, step=1, dtype=None):
         arr = arr.astype(dtype)
     elif arr.dtype.kind == "f":
         arr = arr.astype(config.floatx())
-    return Tensor._wrap(arr)
+    return Tensor._wrap(backend.asarray(arr, xp=_xp()))
 
 
 def eye(n, m=None, dtype=None):
     """The n x m identity matrix."""
-    return Tensor._wrap(np.eye(n, m, dtype=_dtype(dtype)))
+    return Tensor._wrap(_xp().eye(n, m, dtype=_dtype(dtype)))

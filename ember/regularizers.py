@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ember import ops
+from ember import backend, ops
 from ember.tensor import Tensor
 
 
@@ -80,7 +80,7 @@ class L1L2(Regularizer):
             term = self.l2 * ops.sum(x * x)
             penalty = term if penalty is None else penalty + term
         if penalty is None:  # both factors zero: a constant 0 of the weight's dtype
-            penalty = Tensor._wrap(np.zeros((), dtype=x.dtype))
+            penalty = Tensor._wrap(backend.array_module(x.data).zeros((), dtype=x.dtype))
         return penalty
 
     def get_config(self):

@@ -8,7 +8,8 @@ tensor is tracked too.
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
+from ember.device import current_device as _current_device
 
 # The enclosing `ember.name_scope` names and `ember.StatelessScope`s (ember/scopes.py): kept
 # here because every Variable reads them, and scopes.py imports this module.
@@ -25,15 +26,25 @@ def to_array(value, dtype=None):
     """
     if isinstance(value, Tensor):
         return value.data if dtype is None else value.data.astype(np.dtype(dtype), copy=False)
-    if dtype is not None:
-        return np.asarray(value, dtype=np.dtype(dtype))
-    arr = np.asarray(value)
-    if arr.dtype == np.float64:
-        return arr.astype(config.floatx())
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"ember tensors hold numbers or booleans; received data of dtype {arr.dtype}"
-        )
+    if type(value) is not np.ndarray and backend.is_device_array(value):
+        arr = value  # a device array stays where it is
+        if dtype is not None:
+            return arr.astype(np.dtype(dtype), copy=False)
+    elif dtype is not None:
+        arr = np.asarray(value, dtype=np.dtype(dtype))
+    else:
+        arr = np.asarray(value)
+    if dtype is None:
+        if arr.dtype == np.float64:
+            arr = arr.astype(config.floatx())
+        elif arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"ember tensors hold numbers or booleans; received data of dtype {arr.dtype}"
+            )
+    if type(arr) is np.ndarray:
+        dev = _current_device()
+        if dev.entry is not None:  # inside `ember.device("gpu")`: host data goes to the device
+            arr = dev.xp.asarray(arr)
     return arr
 
 
@@ -102,8 +113,19 @@ class Tensor:
         return self._ctx is None
 
     def numpy(self):
-        """The values as an ndarray (a copy, so changing it never changes the tensor)."""
-        return self.data.copy()
+        """The values as a NumPy ndarray (a copy, so changing it never changes the tensor; a
+        tensor on a GPU is copied to the host)."""
+        data = self.data
+        return data.copy() if type(data) is np.ndarray else backend.to_host(data)
+
+    @property
+    def device(self):
+        """Where the values live: "cpu", or "gpu:<index>" (Keras' names)."""
+        if type(self.data) is np.ndarray:
+            return "cpu"
+        from ember.device import device_of  # noqa: PLC0415
+
+        return str(device_of(self.data))
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -146,7 +168,7 @@ class Tensor:
         self.grad = None
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(backend.to_host(self.data), separator=", ", prefix="tensor(")
         tracked = ", requires_grad=True" if self.requires_grad else ""
         return f"{type(self).__name__}({body}, dtype={self.dtype}{tracked})"
 
@@ -168,9 +190,13 @@ class Tensor:
         return int(self.item())
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        data = self.data
+        if type(data) is not np.ndarray:  # `np.asarray(t)` on a device tensor: a host copy
+            data = backend.to_host(data)
+            copy = False
+        if dtype is not None and dtype != data.dtype:
+            return data.astype(dtype)
+        return data.copy() if copy else data
 
     def __iter__(self):
         if self.ndim == 0:
@@ -404,10 +430,11 @@ class Variable(Tensor):
                 initializer, Tensor | np.ndarray | np.generic)):
             value = _initial_value(initializer, shape, dtype)
         else:
-            if dtype is None and not isinstance(initializer, np.ndarray | np.generic | Tensor):
+            if dtype is None and not isinstance(initializer, np.ndarray | np.generic | Tensor) \
+                    and not backend.is_device_array(initializer):
                 arr = np.asarray(initializer)
                 dtype = config.floatx() if arr.dtype.kind in "biuf" else None
-            value = np.array(to_array(initializer, dtype), copy=True)
+            value = to_array(initializer, dtype).copy()
             if shape is not None and tuple(int(d) for d in shape) != value.shape:
                 raise ValueError(f"Variable: the initial value has shape {value.shape}, but "
                                  f"the `shape` argument was {tuple(shape)}")
@@ -426,10 +453,11 @@ class Variable(Tensor):
         return self._path
 
     def _check_value(self, value, where):
-        arr = to_array(value, self.dtype)
+        # the value goes where the variable lives, whatever the current device
+        arr = backend.asarray(to_array(value, self.dtype), like=self.data)
         if arr.shape != self.shape:
             try:
-                arr = np.broadcast_to(arr, self.shape)
+                arr = backend.array_module(arr).broadcast_to(arr, self.shape)
             except ValueError:
                 raise ValueError(
                     f"{where}: Variable {self.name!r} has shape {self.shape}; received a "
@@ -467,7 +495,7 @@ class Variable(Tensor):
         return self
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="Variable(")
+        body = np.array2string(backend.to_host(self.data), separator=", ", prefix="Variable(")
         return (f"Variable({body}, dtype={self.dtype}, name={self.name!r}, "
                 f"trainable={self.trainable})")
 
@@ -510,8 +538,9 @@ def constant(value, dtype=None):
     >>> c.requires_grad, c.shape
     (False, (1, 2))
     """
-    data = np.array(to_array(value, dtype), copy=True)
-    data.flags.writeable = False
+    data = to_array(value, dtype).copy()
+    if type(data) is np.ndarray:  # device arrays have no read-only flag
+        data.flags.writeable = False
     return Tensor._wrap(data)
 
 

@@ -160,7 +160,7 @@ class ModelCheckpoint(Callback):
             return f"the loss is {loss}"
         for w in getattr(self.model, "weights", []):
             data = getattr(w, "data", w)
-            if np.asarray(data).dtype.kind == "f" and not np.isfinite(data).all():
+            if data.dtype.kind == "f" and not bool(np.isfinite(data).all()):
                 return f"weight {getattr(w, 'name', '?')!r} holds NaN or inf"
         return None
 

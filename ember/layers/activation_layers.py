@@ -2,9 +2,7 @@
 
 import warnings
 
-import numpy as np
-
-from ember import activations, ops
+from ember import activations, backend, ops
 from ember.layers._utils import cast_inputs, non_negative_float
 from ember.layers.base import Layer
 from ember.tensor import to_array
@@ -119,10 +117,10 @@ class Softmax(_Elementwise):
         axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
         if mask is None:
             return ops.softmax(x, axis)
-        keep = np.asarray(to_array(mask)).astype(x.dtype)
+        keep = backend.asarray(to_array(mask), like=x.data).astype(x.dtype)
         if keep.ndim < x.ndim:  # (batch, steps) masks over (batch, steps, features)
             keep = keep.reshape(keep.shape + (1,) * (x.ndim - keep.ndim))
-        return ops.softmax(x + (1.0 - keep) * np.asarray(-1e9, dtype=x.dtype), axis) * keep
+        return ops.softmax(x + (1.0 - keep) * x.dtype.type(-1e9), axis) * keep
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

@@ -12,8 +12,9 @@ import re
 
 import numpy as np
 
-from ember import dtype_policies
+from ember import backend, dtype_policies
 from ember.autograd import no_grad
+from ember.device import current_device
 from ember.dtype_policies import DTypePolicy
 from ember.layers.input_spec import InputSpec  # noqa: F401  (re-exported)
 from ember.layers.node import (
@@ -80,6 +81,12 @@ def training_scope(training):
         _CALL_CONTEXT["training"] = previous
 
 
+def _kind(t):
+    """The dtype kind of array-like `t` (a device array is not converted to find it)."""
+    dtype = getattr(t, "dtype", None)
+    return np.dtype(dtype).kind if dtype is not None else np.asarray(t).dtype.kind
+
+
 class Layer:
     """Base of every layer.
 
@@ -123,6 +130,8 @@ class Layer:
             policy = dtype_policies.dtype_policy()
         self._dtype_policy = policy
         self.dtype = np.dtype(policy.variable_dtype if policy is not None else dtype)
+        # where its weights go when it is built later (outside the `ember.device` block)
+        self._device = current_device()
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         shape = kwargs.pop("input_shape", None)
         if "input_dim" in kwargs:
@@ -293,7 +302,9 @@ class Layer:
         dtype = np.dtype(dtype or self.dtype)
         init = initializers.get(initializer or ("glorot_uniform" if dtype.kind == "f"
                                                 else "zeros"))
-        value = np.asarray(to_array(init(shape, dtype=dtype), dtype))
+        # initial values are drawn on the host (the same weights on every device for one
+        # seed), then placed on the layer's device
+        value = backend.asarray(to_array(init(shape, dtype=dtype), dtype), xp=self._home_xp())
         if value.shape != shape:
             raise ValueError(f"{self.name}: initializer returned shape {value.shape}, "
                              f"expected {shape}")
@@ -303,6 +314,17 @@ class Layer:
         var._constraint = constraint
         self._weights_own.append(var)
         return var
+
+    def _home_xp(self):
+        """The array module of this layer's device: its weights' (when it has some), else
+        the current device's when that is not the CPU, else the device it was created on."""
+        for w in self._weights_own:
+            return backend.array_module(w.data)
+        for layer in self._layers:
+            for w in layer.weights:
+                return backend.array_module(w.data)
+        dev = current_device()
+        return dev.xp if not dev.is_cpu else getattr(self, "_device", dev).xp
 
     # ----------------------------------------------------------------- building
     def build(self, input_shape):
@@ -332,7 +354,8 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """The output shape for `input_shape`. By default found by running `call` on zeros."""
         shapes = input_shape if is_shape_list(input_shape) else [input_shape]
-        dummies = [Tensor._wrap(np.zeros(tuple(1 if d is None else d for d in s),
+        xp = self._home_xp()
+        dummies = [Tensor._wrap(xp.zeros(tuple(1 if d is None else d for d in s),
                                          dtype=self.dtype)) for s in shapes]
         pending = len(_CALL_LOSS_LAYERS)
         _CALL_CONTEXT["depth"] += 1  # a trial run: losses it adds are dropped below
@@ -367,9 +390,11 @@ class Layer:
         if any(isinstance(t, SymbolicTensor) for t in leaves):
             return self._symbolic_call(inputs, args, kwargs)
         if not all(isinstance(t, Tensor) for t in leaves):
+            xp = self._home_xp()
             inputs = map_structure(
                 lambda t: t if isinstance(t, Tensor) or t is None else Tensor._wrap(
-                    to_array(t, self.dtype if np.asarray(t).dtype.kind == "f" else None)),
+                    backend.asarray(to_array(t, self.dtype if _kind(t) == "f" else None),
+                                    xp=xp)),
                 inputs)
             leaves = flatten_structure(inputs)
         shapes = [t.shape for t in leaves if t is not None]
@@ -435,7 +460,8 @@ class Layer:
         for tensor, m in zip(flat_out, flat_masks):
             if m is None or getattr(tensor, "_keras_mask", None) is not None:
                 continue
-            m = m.data if isinstance(m, Tensor) else np.asarray(m)
+            m = m.data if isinstance(m, Tensor) else m
+            m = m if backend.is_array(m) else np.asarray(m)
             if not own_mask and tuple(tensor.shape[:m.ndim]) != m.shape:
                 continue
             tensor._keras_mask = m
@@ -546,7 +572,7 @@ class Layer:
             raise ValueError(f"Layer '{self.name}' expects {len(own)} weight arrays; received "
                              f"{len(weights)}")
         for w, value in zip(own, weights):
-            value = np.asarray(value)
+            value = value if backend.is_array(value) else np.asarray(value)
             if value.shape != w.shape:
                 raise ValueError(f"Layer '{self.name}' weight {w.name} has shape {w.shape}; "
                                  f"received an array of shape {value.shape}")

@@ -6,7 +6,7 @@ states carry over unchanged (see `ember.layers.recurrent`).
 
 import numpy as np
 
-from ember import constraints, initializers, regularizers
+from ember import backend, constraints, initializers, regularizers
 from ember.autograd import Function
 from ember.layers._utils import cast_inputs, positive_int
 from ember.layers.base import Layer
@@ -23,6 +23,10 @@ class _Gather(Function):
     def backward(self, gy):
         rows, dim = self.shape
         flat = self.ids.reshape(-1)
+        if type(gy) is not np.ndarray:  # on a device: one scatter-add (cupyx.scatter_add)
+            g = backend.array_module(gy).zeros(self.shape, gy.dtype)
+            backend.scatter_add(g, flat, gy.reshape(-1, dim))
+            return g, None
         g = np.zeros(self.shape, gy.dtype)
         order = np.argsort(flat, kind="stable")
         sorted_ids = flat[order]

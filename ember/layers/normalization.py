@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ember import constraints, initializers, ops, regularizers
+from ember import backend, constraints, initializers, ops, regularizers
 from ember import distribution as distribution_lib
 from ember.distribution.sync import sync_batch_norm_train
 from ember.layers._utils import cast_inputs, known
@@ -122,9 +122,10 @@ class BatchNormalization(Layer):
             return y
         # Inference: y = x * s + t with s = gamma / sqrt(moving_var + eps) and
         # t = beta - moving_mean * s; gamma and beta stay in the graph.
-        inv = (1.0 / np.sqrt(self.moving_variance.data + self.epsilon)).reshape(self._bshape)
+        var = self.moving_variance.data
+        inv = (1.0 / backend.array_module(var).sqrt(var + self.epsilon)).reshape(self._bshape)
         s = inv if self.gamma is None else ops.reshape(self.gamma, self._bshape) * inv
-        t = -self.moving_mean.data.reshape(self._bshape) * s
+        t = s * -self.moving_mean.data.reshape(self._bshape)  # the Tensor first: its op runs
         if self.beta is not None:
             t = t + ops.reshape(self.beta, self._bshape)
         return x * s + t

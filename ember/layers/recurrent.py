@@ -14,7 +14,7 @@ carries the mask on to the next layer.
 
 import numpy as np
 
-from ember import ops
+from ember import backend, ops
 from ember.layers._utils import cast_inputs
 from ember.layers.base import Layer
 from ember.layers.registry import deserialize, serialize
@@ -149,7 +149,7 @@ class RNN(Layer):
             mask = mask[0]
         if mask is None:
             return None
-        m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        m = mask.data if isinstance(mask, Tensor) else backend.as_array(mask)
         if m.shape != (n, t):
             raise ValueError(f"{type(self).__name__} '{self.name}': the mask must have shape "
                              f"(batch, timesteps) = {(n, t)} for inputs of shape (batch, "
@@ -167,7 +167,7 @@ class RNN(Layer):
                              f"sizes {sizes}; received {len(states)} initial state(s)")
         out = []
         for i, (s, size) in enumerate(zip(states, sizes)):
-            s = s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=dtype))
+            s = s if isinstance(s, Tensor) else Tensor(backend.as_array(s), dtype=dtype)
             if s.shape != (n, size):
                 raise ValueError(f"{type(self).__name__} '{self.name}': initial_state[{i}] must "
                                  f"have shape (batch, units) = {(n, size)}; received shape "
@@ -232,7 +232,8 @@ class RNN(Layer):
 
     def get_initial_state(self, batch_size):
         """Zero states, one (batch_size, size) Tensor per state (Keras' method)."""
-        return [Tensor._wrap(np.zeros((int(batch_size), s), self.dtype))
+        xp = self._home_xp()
+        return [Tensor._wrap(xp.zeros((int(batch_size), s), self.dtype))
                 for s in self.state_sizes]
 
     def _run_fused(self, kind, x, states, mask, training):
@@ -241,8 +242,8 @@ class RNN(Layer):
             x = x * ops.expand_dims(cell.get_dropout_mask(x), 1)
         rec_mask = None
         if training and cell.recurrent_dropout > 0:
-            rec_mask = cell.get_recurrent_dropout_mask(np.empty((x.shape[0], cell.units),
-                                                                x.dtype))
+            rec_mask = cell.get_recurrent_dropout_mask(
+                backend.array_module(x.data).empty((x.shape[0], cell.units), x.dtype))
         common = {"activation": _act_name(cell.activation), "mask": mask,
                   "recurrent_dropout_mask": rec_mask,
                   "go_backwards": self.go_backwards,
@@ -263,7 +264,8 @@ class RNN(Layer):
     def _run_loop(self, x, states, mask, training):
         cell = self.cell
         n, t, _ = x.shape
-        states = [Tensor._wrap(np.zeros((n, size), x.dtype)) if s is None else s
+        xp = backend.array_module(x.data)
+        states = [Tensor._wrap(xp.zeros((n, size), x.dtype)) if s is None else s
                   for s, size in zip(states, self.state_sizes)]
         steps = range(t - 1, -1, -1) if self.go_backwards else range(t)
         kwargs = {"training": training} if getattr(cell, "_call_has_training", False) else {}
@@ -275,7 +277,7 @@ class RNN(Layer):
                 keep = mask[:, k:k + 1]
                 new = [ops.where(keep, s_new, s_old) for s_new, s_old in zip(new, states)]
                 if prev is None:
-                    prev = Tensor._wrap(np.zeros(out.shape, out.dtype))
+                    prev = Tensor._wrap(xp.zeros(out.shape, out.dtype))
                 out = ops.where(keep, out, prev)
             states, prev = new, out
             if self._probe is not None:

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ember import config, ops
+from ember import backend, config, ops
 from ember.losses.loss import (
     as_output,
     as_target,
@@ -172,7 +172,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 
 def integer_labels(y_true, where):
-    arr = y_true.data if isinstance(y_true, Tensor) else np.asarray(y_true)
+    arr = y_true.data if isinstance(y_true, Tensor) else backend.as_array(y_true)
     if arr.dtype.kind in "biu":
         return arr.astype(np.int64, copy=False)
     if arr.dtype.kind == "f":

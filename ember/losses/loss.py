@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from ember import config, ops
+from ember import backend, config, ops
 from ember.tensor import Tensor, to_array
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -46,7 +46,7 @@ def standardize_reduction(reduction):
 
 
 def _numeric(value, arg, where):
-    arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+    arr = value.data if isinstance(value, Tensor) else backend.as_array(value)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{where}: `{arg}` must hold numbers; received data of dtype {arr.dtype}")
     return arr
@@ -68,7 +68,7 @@ def as_target(y_true, like, where):
         _numeric(y_true, "y_true", where)
         return y_true if y_true.dtype == like.dtype else ops.cast(y_true, like.dtype)
     arr = _numeric(y_true, "y_true", where)
-    return Tensor._wrap(arr.astype(like.dtype, copy=False))
+    return Tensor._wrap(backend.asarray(arr, like=like.data).astype(like.dtype, copy=False))
 
 
 def _expand(x):

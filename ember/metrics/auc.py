@@ -8,7 +8,7 @@ the two heights) or "majoring" (the higher).
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
 from ember.metrics.base import ACCUMULATOR, Metric, as_numpy, divide_no_nan
 from ember.metrics.confusion import confusion_counts, evenly_distributed, prepare
 
@@ -91,7 +91,7 @@ class AUC(Metric):
         """The thresholds, endpoints included."""
         return list(self._thresholds)
 
-    def _build(self, shape):
+    def _build(self, shape, like=None):
         if self.multi_label:
             if len(shape) != 2:
                 raise ValueError("`y_pred` must have rank 2 when `multi_label=True`. Found "
@@ -102,14 +102,14 @@ class AUC(Metric):
         else:
             var_shape = (self.num_thresholds,)
         for key in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
-            setattr(self, key, self.add_variable(var_shape, key))
+            setattr(self, key, self.add_variable(var_shape, key, like=like))
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Accumulate the four confusion counts at every threshold."""
         p = as_numpy(y_pred, "y_pred", self.name)
-        if not self._built:
-            self._build(p.shape)
+        if not self._built:  # the counts live where the first predictions do
+            self._build(p.shape, like=p)
         if self._from_logits:
             p = 0.5 * (1.0 + np.tanh(0.5 * p.astype(np.float32)))
         if self._evenly:  # as Keras' bucketed path: scores are first clipped to [0, 1]
@@ -125,7 +125,7 @@ class AUC(Metric):
             counts = [np.stack(c, axis=1) for c in zip(*cols)]
         else:
             if self.label_weights is not None:
-                w = w * self.label_weights
+                w = w * backend.asarray(self.label_weights, like=w)
             counts = confusion_counts(t, p, w, self._thresholds)
         tp, fp, tn, fn = counts
         self.true_positives.assign_add(tp)
@@ -139,7 +139,8 @@ class AUC(Metric):
         by_label = np.sum(by_threshold, axis=0)
         if self.label_weights is None:
             return np.mean(by_label)
-        return divide_no_nan(np.sum(by_label * self.label_weights), np.sum(self.label_weights))
+        lw = backend.asarray(self.label_weights, like=by_label)
+        return divide_no_nan(np.sum(by_label * lw), np.sum(lw))
 
     def interpolate_pr_auc(self):
         """PR-AUC with precision interpolated between thresholds (Davis & Goadrich 2006),

@@ -7,8 +7,9 @@ returning float32 results as untracked Tensors.
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
 from ember.autograd import no_grad
+from ember.device import current_device
 from ember.losses.loss import Loss, squeeze_or_expand_to_same_rank, to_snake_case
 from ember.tensor import Tensor, Variable, to_array
 
@@ -17,7 +18,7 @@ ACCUMULATOR = "float64"  # float64 on purpose: running sums over many batches
 
 def as_numpy(value, arg, where):
     """The values of a Tensor or array-like as an ndarray of numbers (no copy for Tensors)."""
-    arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+    arr = value.data if isinstance(value, Tensor) else backend.as_array(value)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{where}: `{arg}` must hold numbers; received data of dtype {arr.dtype}")
     return arr
@@ -30,10 +31,12 @@ def divide_no_nan(a, b):
     >>> divide_no_nan([1.0, 2.0], [4.0, 0.0])
     array([0.25, 0.  ])
     """
-    a, b = np.broadcast_arrays(np.asarray(a, ACCUMULATOR), np.asarray(b, ACCUMULATOR))
-    out = np.zeros(a.shape, dtype=ACCUMULATOR)
-    np.divide(a, b, out=out, where=b != 0)
-    return out
+    a = backend.as_array(a).astype(ACCUMULATOR, copy=False)
+    b = backend.asarray(b, like=a).astype(ACCUMULATOR, copy=False)
+    xp = backend.array_module(a)
+    a, b = xp.broadcast_arrays(a, b)
+    nonzero = b != 0
+    return xp.where(nonzero, a / xp.where(nonzero, b, 1.0), 0.0)
 
 
 class Metric:
@@ -62,9 +65,12 @@ class Metric:
         self.dtype = dtype.name
         self._variables = []
 
-    def add_variable(self, shape, name, dtype=ACCUMULATOR):
-        """A zero-initialised, non-trainable Variable holding part of the metric's state."""
-        v = Variable(np.zeros(shape, dtype=dtype), trainable=False, name=name, dtype=dtype)
+    def add_variable(self, shape, name, dtype=ACCUMULATOR, like=None):
+        """A zero-initialised, non-trainable Variable holding part of the metric's state, on
+        the device of array `like` (default: the current device, so a model compiled inside
+        `ember.device("gpu")` keeps its running sums there)."""
+        xp = backend.array_module(like) if like is not None else current_device().xp
+        v = Variable(xp.zeros(shape, dtype=dtype), trainable=False, name=name, dtype=dtype)
         self._variables.append(v)
         return v
 
@@ -82,7 +88,7 @@ class Metric:
     def reset_state(self):
         """Zero every state variable (call it at the start of each epoch)."""
         for v in self._variables:
-            v.assign(np.zeros(v.shape, dtype=v.dtype))
+            v.assign(backend.array_module(v.data).zeros(v.shape, dtype=v.dtype))
 
     def __call__(self, *args, **kwargs):
         """`update_state(*args, **kwargs)`, then `result()`."""
@@ -90,7 +96,7 @@ class Metric:
         return self.result()
 
     def _out(self, value):
-        return Tensor._wrap(np.asarray(value, dtype=self.dtype))
+        return Tensor._wrap(backend.as_array(value).astype(self.dtype, copy=False))
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
@@ -106,9 +112,10 @@ class Metric:
 def reduce_to_samplewise_values(values, sample_weight, reduce_fn, where="metric"):
     """Keras' rule: line weights up with values, reduce values to the weights' rank, weight
     them, then reduce both to one value per sample (axis 0). Returns `(values, weights)`."""
-    values = np.asarray(values, dtype=ACCUMULATOR)
+    values = backend.as_array(values).astype(ACCUMULATOR, copy=False)
     if sample_weight is not None:
-        sw = np.asarray(as_numpy(sample_weight, "sample_weight", where), dtype=ACCUMULATOR)
+        sw = backend.asarray(as_numpy(sample_weight, "sample_weight", where), like=values)
+        sw = sw.astype(ACCUMULATOR, copy=False)
         values, sw = squeeze_or_expand_to_same_rank(values, sw)
         if values.ndim > sw.ndim:
             values = reduce_fn(values, axis=tuple(range(sw.ndim, values.ndim)))
@@ -232,8 +239,8 @@ class MeanMetricWrapper(Mean):
             if sample_weight is None:
                 sample_weight = mask
             else:
-                sw = np.asarray(as_numpy(sample_weight, "sample_weight", self.name),
-                                dtype=ACCUMULATOR)
+                sw = backend.asarray(as_numpy(sample_weight, "sample_weight", self.name),
+                                     like=mask).astype(ACCUMULATOR, copy=False)
                 mask, sw = squeeze_or_expand_to_same_rank(mask, sw)
                 sample_weight = sw * mask
         super().update_state(values, sample_weight=sample_weight)

@@ -7,7 +7,7 @@ threshold is evaluated exactly from one sort of the batch's predictions (no buck
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
 from ember.losses.loss import squeeze_or_expand_to_same_rank
 from ember.metrics.base import ACCUMULATOR, Metric, as_numpy, divide_no_nan
 
@@ -27,10 +27,10 @@ def parse_thresholds(thresholds, default):
 
 def _filter_top_k(x, k):
     """Keep the `k` largest values of each row (lower index first on ties), others NEG_INF."""
-    idx = np.argsort(-x, axis=-1, kind="stable")[..., :k]
-    keep = np.zeros(x.shape, dtype=bool)
-    np.put_along_axis(keep, idx, True, axis=-1)
-    return np.where(keep, x, np.float32(NEG_INF))
+    xp = backend.array_module(x)
+    # each entry's rank in its row (stable: lower index first on ties); the top k are kept
+    rank = xp.argsort(xp.argsort(-x, axis=-1, kind="stable"), axis=-1, kind="stable")
+    return xp.where(rank < k, x, np.float32(NEG_INF))
 
 
 def prepare(y_true, y_pred, sample_weight, where, top_k=None, class_id=None):
@@ -43,8 +43,8 @@ def prepare(y_true, y_pred, sample_weight, where, top_k=None, class_id=None):
                          f"y_true.shape={t.shape}, y_pred.shape={p.shape}")
     sw = None
     if sample_weight is not None:
-        sw = np.expand_dims(np.asarray(as_numpy(sample_weight, "sample_weight", where),
-                                       dtype=ACCUMULATOR), -1)
+        sw = backend.asarray(as_numpy(sample_weight, "sample_weight", where), like=p)
+        sw = backend.array_module(p).expand_dims(sw.astype(ACCUMULATOR, copy=False), -1)
         _, sw = squeeze_or_expand_to_same_rank(t, sw, expand_rank_1=False)
     if top_k is not None:
         p = _filter_top_k(p, top_k)
@@ -54,10 +54,11 @@ def prepare(y_true, y_pred, sample_weight, where, top_k=None, class_id=None):
                              f"(num_samples, num_classes) with class_id < num_classes; "
                              f"received y_pred.shape={p.shape}")
         t, p = t[..., class_id, None], p[..., class_id, None]
-    w = np.ones(p.shape, dtype=ACCUMULATOR)
+    xp = backend.array_module(p)
+    w = xp.ones(p.shape, dtype=ACCUMULATOR)
     if sw is not None:
         try:
-            w = np.broadcast_to(sw, p.shape)
+            w = xp.broadcast_to(sw, p.shape)
         except ValueError:
             raise ValueError(f"{where}: `sample_weight` of shape {np.shape(sample_weight)} "
                              f"cannot be broadcast to y_pred's shape {p.shape}") from None
@@ -78,13 +79,15 @@ def confusion_counts(is_pos, pred, weight, thresholds):
     >>> tp, fp, tn, fn
     (array([1.]), array([1.]), array([0.]), array([1.]))
     """
-    pred = np.where(np.isnan(pred), -np.inf, pred).ravel()
-    order = np.argsort(pred, kind="stable")
+    xp = backend.array_module(pred)
+    pred = xp.where(xp.isnan(pred), -np.inf, pred).ravel()
+    order = xp.argsort(pred, kind="stable")
     pos = (weight * is_pos).ravel()[order]
     neg = (weight * ~is_pos).ravel()[order]
-    cum_pos = np.concatenate([[0.0], np.cumsum(pos, dtype=ACCUMULATOR)])
-    cum_neg = np.concatenate([[0.0], np.cumsum(neg, dtype=ACCUMULATOR)])
-    below = np.searchsorted(pred[order], np.asarray(thresholds, np.float32), side="right")
+    zero = xp.zeros(1, ACCUMULATOR)
+    cum_pos = xp.concatenate([zero, xp.cumsum(pos, dtype=ACCUMULATOR)])
+    cum_neg = xp.concatenate([zero, xp.cumsum(neg, dtype=ACCUMULATOR)])
+    below = xp.searchsorted(pred[order], xp.asarray(thresholds, np.float32), side="right")
     tp, fp = cum_pos[-1] - cum_pos[below], cum_neg[-1] - cum_neg[below]
     return tp, fp, cum_neg[below], cum_pos[below]
 

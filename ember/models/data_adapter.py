@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from ember import backend
 from ember.data.adapter import IterableData, is_iterable_input
 from ember.data.adapter import check_iterable_call as check_iterable_call  # re-exported
 from ember.layers.node import flatten_structure, pack_like
@@ -67,6 +68,13 @@ def _is_structure(value):
     return False
 
 
+def _at(a, index):
+    """a[index], the index copied to a device array's device first."""
+    if type(a) is np.ndarray:
+        return a[index]
+    return a[backend.device_key(index, backend.array_module(a))]
+
+
 def to_numeric_array(value, name, where):
     """`value` as an ndarray with a batch axis: float32 for floats; TypeError for anything
     that is not numbers (objects, strings, complex), naming the argument."""
@@ -74,7 +82,7 @@ def to_numeric_array(value, name, where):
         arr = value.data
     else:
         try:
-            arr = np.asarray(value)
+            arr = backend.as_array(value)  # device arrays (already on a GPU) stay there
         except (ValueError, TypeError) as e:  # ragged lists
             raise TypeError(f"{where}: `{name}` must be an array of numbers; could not convert "
                             f"it: {e}") from None
@@ -200,9 +208,9 @@ class ArrayData:
         return arrays[0] if _is_leaf(struct) else pack_like(struct, arrays)
 
     def _take(self, index):
-        x = self._pack(self.x_struct, [a[index] for a in self.x_arrays])
-        y = self._pack(self.y_struct, [a[index] for a in self.y_arrays])
-        sw = self._pack(self.sw_struct, [a[index] for a in self.sw_arrays])
+        x = self._pack(self.x_struct, [_at(a, index) for a in self.x_arrays])
+        y = self._pack(self.y_struct, [_at(a, index) for a in self.y_arrays])
+        sw = self._pack(self.sw_struct, [_at(a, index) for a in self.sw_arrays])
         return x, y, sw
 
     def take(self, index):

@@ -6,13 +6,14 @@ Both run batch by batch under `ember.no_grad()` (no graph is recorded) with `tra
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
 from ember.autograd import no_grad
 from ember.callbacks.base import CallbackList
 from ember.layers.node import flatten_structure, pack_like
 from ember.models import data_adapter as da
 from ember.models.allocator import keep_freed_memory
 from ember.models.data_adapter import check_batch_size, check_count, check_verbose
+from ember.models.device_feed import device_batches, on_model_device, place_for
 from ember.tensor import Tensor
 from ember.utils.packing import unpack_x_y_sample_weight
 from ember.utils.traceback_utils import filter_traceback
@@ -28,8 +29,9 @@ def pythonify_logs(logs):
             continue
         if isinstance(value, Tensor):
             value = value.data
-        if isinstance(value, np.ndarray | np.generic) and value.size == 1:
-            value = float(value.reshape(()))
+        if (isinstance(value, np.ndarray | np.generic) or backend.is_device_array(value)) \
+                and value.size == 1:
+            value = float(value.reshape(()))  # a log read from a GPU: one scalar copied back
         elif isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         out[key] = value
@@ -42,7 +44,8 @@ def batch_size_of(x):
 
 
 def to_numpy(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    """A host (NumPy) copy of an output: predictions made on a GPU come back as NumPy."""
+    return backend.to_host(value.data if isinstance(value, Tensor) else value)
 
 
 class Inference:
@@ -66,8 +69,8 @@ class Inference:
         self.reset_metrics()
         callbacks.on_test_begin()
         logs = {}
-        with no_grad():
-            for step, batch in data.batches(batch_size, steps=steps):
+        with no_grad(), on_model_device(self):
+            for step, batch in device_batches(data.batches(batch_size, steps=steps), self):
                 callbacks.on_test_batch_begin(step)
                 logs = pythonify_logs(self.test_step(batch))
                 callbacks.on_test_batch_end(step, logs)
@@ -157,8 +160,8 @@ class Inference:
                                  verbose=verbose, epochs=1, steps=n)
         callbacks.on_predict_begin()
         structure, chunks = None, []
-        with no_grad():
-            for step, batch in data.batches(batch_size, steps=steps):
+        with no_grad(), on_model_device(self):
+            for step, batch in device_batches(data.batches(batch_size, steps=steps), self):
                 callbacks.on_predict_batch_begin(step)
                 outputs = self.predict_step(batch)
                 if structure is None:
@@ -176,17 +179,17 @@ class Inference:
         self._assert_compile_called("test_on_batch")
         keep_freed_memory()
         data = da.ArrayData(x, y, sample_weight, where="test_on_batch")
-        with no_grad():
-            logs = pythonify_logs(self.test_step(da.pack_x_y_sample_weight(
-                *data._take(slice(None)))))
+        with no_grad(), on_model_device(self):
+            logs = pythonify_logs(self.test_step(place_for(self, da.pack_x_y_sample_weight(
+                *data._take(slice(None))))))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
         """The outputs on one batch, as NumPy arrays."""
         keep_freed_memory()
         data = da.ArrayData(x, None, None, where="predict_on_batch")
-        with no_grad():
-            outputs = self.predict_step(data.x)
+        with no_grad(), on_model_device(self):
+            outputs = self.predict_step(place_for(self, data.x))
         leaves = [to_numpy(o) for o in flatten_structure(outputs)]
         return pack_like(outputs, leaves) if isinstance(outputs, list | tuple | dict) \
             else leaves[0]

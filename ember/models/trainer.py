@@ -21,6 +21,7 @@ from ember.models import compile_utils as cu
 from ember.models import data_adapter as da
 from ember.models.allocator import keep_freed_memory
 from ember.models.data_adapter import check_batch_size, check_count, check_verbose
+from ember.models.device_feed import device_batches, on_model_device, place_for
 from ember.models.inference import Inference, batch_size_of, pythonify_logs
 from ember.models.interrupt import InterruptGuard
 from ember.tensor import Tensor
@@ -253,8 +254,9 @@ class Trainer(Inference):
         data = da.ArrayData(x, y, sample_weight, where="train_on_batch")
         if class_weight is not None:
             data = da.with_class_weight(data, class_weight, sample_weight, "train_on_batch")
-        batch = da.pack_x_y_sample_weight(*data._take(slice(None)))
-        logs = pythonify_logs(self.train_step(batch))
+        batch = place_for(self, da.pack_x_y_sample_weight(*data._take(slice(None))))
+        with on_model_device(self):
+            logs = pythonify_logs(self.train_step(batch))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     # ------------------------------------------------------------------ fit
@@ -377,10 +379,13 @@ class Trainer(Inference):
                     if skip and self._resume_rng_state is not None:
                         self._fit_rng.bit_generator.state = self._resume_rng_state
                     self._epoch_rng_state = self._fit_rng.bit_generator.state
-                    for step, batch in data.batches(batch_size, shuffle, self._fit_rng, skip,
-                                                    steps):
+                    # each batch is copied to the model's device (the next one overlapping
+                    # this step's compute on a GPU)
+                    for step, batch in device_batches(
+                            data.batches(batch_size, shuffle, self._fit_rng, skip, steps), self):
                         callbacks.on_train_batch_begin(step)
-                        logs = pythonify_logs(self.train_step(batch))
+                        with on_model_device(self):
+                            logs = pythonify_logs(self.train_step(batch))
                         callbacks.on_train_batch_end(step, logs)
                         if self.stop_training or guard.requested:
                             self._interrupted_at = (epoch, step + 1)

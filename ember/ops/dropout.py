@@ -6,6 +6,7 @@ the input and nothing needs rescaling at inference (the notes' Bernoulli mask al
 
 import numpy as np
 
+from ember import backend
 from ember.autograd import Function
 from ember.tensor import Tensor
 from ember.utils.random import get_generator
@@ -17,17 +18,20 @@ class InvertedDropout(Function):
 
     def forward(self, x, rate, noise_shape, rng):
         q = 1.0 - rate
-        # Uniforms are drawn in float32 whatever x's dtype, so one seed gives one mask.
-        keep = rng.random(noise_shape, dtype=np.float32) < np.float32(q)
-        keep = np.broadcast_to(keep, x.shape)
+        xp = backend.array_module(x)
+        # Uniforms are drawn in float32 whatever x's dtype, so one seed gives one mask; on a
+        # device they come from the device generator paired with `rng` (seeded from it)
+        u = backend.device_generator(rng, xp).random(noise_shape, dtype=np.float32)
+        keep = xp.broadcast_to(u < np.float32(q), x.shape)
         self.q = q
         self.save_for_backward(keep)
-        return np.where(keep, x / q, 0).astype(x.dtype, copy=False)
+        return xp.where(keep, x / q, 0).astype(x.dtype, copy=False)
 
     def backward(self, gy):
         (keep,) = self.saved
         # one gradient per input: rate, noise_shape and rng get none
-        return np.where(keep, gy / self.q, 0).astype(gy.dtype, copy=False), None, None, None
+        xp = backend.array_module(gy)
+        return xp.where(keep, gy / self.q, 0).astype(gy.dtype, copy=False), None, None, None
 
 
 def _noise_shape(noise_shape, shape):

@@ -6,6 +6,7 @@ Comparisons return bool tensors and are not differentiated.
 
 import numpy as np
 
+from ember import backend
 from ember.autograd import Function, unbroadcast
 from ember.tensor import Tensor, to_array
 
@@ -16,7 +17,8 @@ def _coerce(value, like):
     scalars (np.float64 subclasses float) are not weak in NumPy 2, so they take the array path."""
     if isinstance(value, int | float | bool) and not isinstance(value, np.generic):
         return value
-    arr = np.asarray(value)
+    # an array operand goes where the tensor lives (a host array next to a GPU tensor is copied)
+    arr = backend.asarray(value, like=like.data)
     if like.data.dtype.kind == "f" and arr.dtype.kind in "biuf" and arr.dtype != like.dtype:
         arr = arr.astype(like.data.dtype)
     elif arr.dtype.kind not in "biuf":
@@ -258,11 +260,11 @@ class Clip(Function):
 
     def backward(self, gy):
         x, lo, hi = self.saved
-        keep = np.ones(x.shape, dtype=bool)
-        if lo is not None:
-            keep &= x >= lo
+        if lo is None and hi is None:
+            return gy, None, None
+        keep = (x >= lo) if lo is not None else None
         if hi is not None:
-            keep &= x <= hi
+            keep = (x <= hi) if keep is None else keep & (x <= hi)
         return gy * keep, None, None
 
 
@@ -409,7 +411,14 @@ def cast(x, dtype):
 def _compare(fn, x, y):
     a = x.data if isinstance(x, Tensor) else x
     b = y.data if isinstance(y, Tensor) else y
-    return Tensor._wrap(np.asarray(fn(a, b)))
+    # a non-Tensor array operand goes where the other operand lives
+    if isinstance(x, Tensor) and not isinstance(y, Tensor) and not np.isscalar(b):
+        b = backend.asarray(b, like=a)
+    elif isinstance(y, Tensor) and not isinstance(x, Tensor) and not np.isscalar(a):
+        a = backend.asarray(a, like=b)
+    out = fn(a, b)
+    xp = backend.array_module(out)
+    return Tensor._wrap(out if backend.is_array(out) else xp.asarray(out))
 
 
 def equal(x, y):

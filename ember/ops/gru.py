@@ -8,6 +8,7 @@ for all input projections, pre-scaled weights, Keras masks).
 import numpy as np
 
 from ember.autograd import Function, is_grad_enabled
+from ember.backend import array_module
 from ember.ops.recurrent import (
     add_step_grad,
     as_dtype,
@@ -76,6 +77,7 @@ class GRU(Function):
                 return_sequences=True, reset_after=True, state_grad_norms=None,
                 recurrent_dropout_mask=None):
         op = "gru"
+        mod = array_module(x)  # every buffer is built on the input's device
         n, t, f, u = check_inputs(op, x, kernel, recurrent_kernel, 3)
         want = (2, 3 * u) if reset_after else (3 * u,)
         if bias is not None and bias.shape != want:
@@ -85,12 +87,12 @@ class GRU(Function):
         act = get_activation(activation, op, "activation")
         ract = get_activation(recurrent_activation, op, "recurrent_activation")
         dt = float_dtype(x, kernel, recurrent_kernel, bias, h0)
-        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt)
+        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt, mod)
         if rm is not None and not reset_after:
             raise ValueError(f"{op}: recurrent_dropout_mask needs reset_after=True (the GRU "
                              "layer runs reset_after=False with recurrent dropout step by step)")
         r = recurrent_kernel.astype(dt, copy=False)
-        scale = gate_scales((ract, ract, act), u, dt)
+        scale = gate_scales((ract, ract, act), u, dt, mod)
         x1, mt, partial = unit_major(op, x.astype(dt, copy=False), mask, go_backwards)
         u2 = 2 * u
 
@@ -101,51 +103,51 @@ class GRU(Function):
             # [W_R; b']^T scaled, against the state block [h_{t-1}; 1]
             b_rec = None if bias is None else bias[1]
             r1s_t = input_weights(r, b_rec, scale, dt)                 # (3U, U + 1)
-            hs = workspace.empty((u + 1, t + 1, n), dt)
+            hs = workspace.empty((u + 1, t + 1, n), dt, mod)
             hs[u] = 1
-            rec = np.empty((3 * u, n), dt)
+            rec = mod.empty((3 * u, n), dt)
             if rm is not None:
-                hm = np.empty((u + 1, n), dt)                          # [h_{t-1} * m; 1]
+                hm = mod.empty((u + 1, n), dt)                          # [h_{t-1} * m; 1]
                 hm[u] = 1
         else:
-            rs_zr_t = np.ascontiguousarray((r[:, :u2] * scale[:u2]).T)  # (2U, U)
-            rs_h_t = np.ascontiguousarray((r[:, u2:] * scale[u2:]).T)   # (U, U)
-            hs = workspace.empty((u, t + 1, n), dt)
-            rec = np.empty((u2, n), dt)
-        hs[:u, 0] = state_or_zeros(h0, n, u, dt).T
-        tmp = np.empty((u, n), dt)
-        dif = np.empty((u, n), dt)
+            rs_zr_t = mod.ascontiguousarray((r[:, :u2] * scale[:u2]).T)  # (2U, U)
+            rs_h_t = mod.ascontiguousarray((r[:, u2:] * scale[u2:]).T)   # (U, U)
+            hs = workspace.empty((u, t + 1, n), dt, mod)
+            rec = mod.empty((u2, n), dt)
+        hs[:u, 0] = state_or_zeros(h0, n, u, dt, mod).T
+        tmp = mod.empty((u, n), dt)
+        dif = mod.empty((u, n), dt)
         inv_h = 1.0 / act.scale
         if save:
-            e = workspace.empty((t, 3 * u, n), dt)
-            eh = workspace.empty((t, u, n), dt) if reset_after else None
-            rh = None if reset_after else workspace.empty((u, t, n), dt)  # r_t * h_{t-1}
+            e = workspace.empty((t, 3 * u, n), dt, mod)
+            eh = workspace.empty((t, u, n), dt, mod) if reset_after else None
+            rh = None if reset_after else workspace.empty((u, t, n), dt, mod)  # r_t * h_{t-1}
         with np.errstate(over="ignore"):
             for k in range(t):
                 g, h_prev, h_new = gates[k], hs[:u, k], hs[:u, k + 1]
                 if reset_after:
                     if rm is None:
-                        np.matmul(r1s_t, hs[:, k], out=rec)
+                        mod.matmul(r1s_t, hs[:, k], out=rec)
                     else:                                  # recurrent dropout: h_{t-1} * m
-                        np.multiply(hs[:u, k], rm, out=hm[:u])
-                        np.matmul(r1s_t, hm, out=rec)
+                        mod.multiply(hs[:u, k], rm, out=hm[:u])
+                        mod.matmul(r1s_t, hm, out=rec)
                     g[:u2] += rec[:u2]
                     ract.apply(g[:u2])
                     gz, gr, gh = g[:u], g[u:u2], g[u2:]
                     q = rec[u2:]                                       # scaled h U_h + b'_h
-                    np.multiply(gr, q, out=tmp)
+                    mod.multiply(gr, q, out=tmp)
                 else:
-                    np.matmul(rs_zr_t, h_prev, out=rec)
+                    mod.matmul(rs_zr_t, h_prev, out=rec)
                     g[:u2] += rec
                     ract.apply(g[:u2])
                     gz, gr, gh = g[:u], g[u:u2], g[u2:]
                     rhk = rh[:, k] if save else dif
-                    np.multiply(gr, h_prev, out=rhk)
-                    np.matmul(rs_h_t, rhk, out=tmp)
+                    mod.multiply(gr, h_prev, out=rhk)
+                    mod.matmul(rs_h_t, rhk, out=tmp)
                 gh += tmp
                 act.apply(gh)
-                np.subtract(h_prev, gh, out=dif)                       # h_{t-1} - h~_t
-                np.multiply(gz, dif, out=h_new)
+                mod.subtract(h_prev, gh, out=dif)                       # h_{t-1} - h~_t
+                mod.multiply(gz, dif, out=h_new)
                 h_new += gh
                 if save:
                     ek = e[k]
@@ -153,18 +155,18 @@ class GRU(Function):
                     ek[:u] *= dif                                      # E_z
                     eh_k = eh[k] if reset_after else ek[u2:]
                     act.deriv(gh, eh_k)
-                    np.subtract(1.0, gz, out=tmp)
+                    mod.subtract(1.0, gz, out=tmp)
                     eh_k *= tmp                                        # E_h = (1 - z) tanh'
                     if reset_after:
-                        np.multiply(q, inv_h, out=tmp)                 # h U_h + b'_h
+                        mod.multiply(q, inv_h, out=tmp)                 # h U_h + b'_h
                         tmp *= eh_k
                         ek[u:u2] *= tmp                                # E_r
-                        np.multiply(eh_k, gr, out=ek[u2:])             # E_h * r
+                        mod.multiply(eh_k, gr, out=ek[u2:])             # E_h * r
                     else:
                         ek[u:u2] *= h_prev                             # sigma'(a_r) h_{t-1}
                 if partial is not None and partial[k]:
                     off = ~mt[k]
-                    np.copyto(h_new, h_prev, where=off)
+                    mod.copyto(h_new, h_prev, where=off)
                     if save:
                         ek[:, off] = 0
                         if reset_after:
@@ -181,38 +183,39 @@ class GRU(Function):
         return hs[:u, t].T.copy()                                      # (N, U)
 
     def backward(self, gy):
+        mod = array_module(gy)
         x1, r, hs, gates, e, eh, rh = self.saved
         n, t, f, u = self.dims
         u2, norms, reset_after = 2 * u, self.norms, self.reset_after
         x_, kernel, recurrent_kernel, bias, h0 = self.like
         need = self.needs_input_grad
         dt = hs.dtype
-        dh = np.zeros((u, n), dt)
+        dh = mod.zeros((u, n), dt)
         # reset_after: da holds the recurrent-side [da_z, da_r, da_h * r] and dah the input-side
         # da_h; otherwise da holds [da_z, da_r, da_h].
-        da = workspace.empty((3 * u, t, n), dt)
-        dah = workspace.empty((u, t, n), dt) if reset_after else None
-        tmp = np.empty((u, n), dt)
-        drh = np.empty((u, n), dt)
-        r_zr, r_h = np.ascontiguousarray(r[:, :u2]), np.ascontiguousarray(r[:, u2:])
+        da = workspace.empty((3 * u, t, n), dt, mod)
+        dah = workspace.empty((u, t, n), dt, mod) if reset_after else None
+        tmp = mod.empty((u, n), dt)
+        drh = mod.empty((u, n), dt)
+        r_zr, r_h = mod.ascontiguousarray(r[:, :u2]), mod.ascontiguousarray(r[:, u2:])
         for k in range(t - 1, -1, -1):
             add_step_grad(dh, gy, k, t)
             record_norm(norms, dh)
             dak = da[:, k]
-            np.multiply(e[k].reshape(3, u, n), dh, out=dak.reshape(3, u, n))
+            mod.multiply(e[k].reshape(3, u, n), dh, out=dak.reshape(3, u, n))
             if reset_after:
-                np.multiply(eh[k], dh, out=dah[:, k])
-                np.multiply(dh, gates[k, :u], out=tmp)
-                np.matmul(r, dak, out=dh)
+                mod.multiply(eh[k], dh, out=dah[:, k])
+                mod.multiply(dh, gates[k, :u], out=tmp)
+                mod.matmul(r, dak, out=dh)
                 if self.rm is not None:
                     dh *= self.rm
             else:
-                np.matmul(r_h, dak[u2:], out=drh)                      # d(r_t * h_{t-1})
-                np.multiply(drh, e[k, u:u2], out=dak[u:u2])            # da_r
-                np.multiply(dh, gates[k, :u], out=tmp)
+                mod.matmul(r_h, dak[u2:], out=drh)                      # d(r_t * h_{t-1})
+                mod.multiply(drh, e[k, u:u2], out=dak[u:u2])            # da_r
+                mod.multiply(dh, gates[k, :u], out=tmp)
                 drh *= gates[k, u:u2]
                 tmp += drh
-                np.matmul(r_zr, dak[:u2], out=dh)
+                mod.matmul(r_zr, dak[:u2], out=dh)
             dh += tmp
         gx = gw = gr = gb = None
         w = kernel.astype(dt, copy=False)
@@ -222,22 +225,22 @@ class GRU(Function):
                 gx = (input_grad(w[:, :u2], da[:u2], self.go_backwards)
                       + input_grad(w[:, u2:], dah, self.go_backwards))
             if need[1] or need[3]:
-                gw1 = np.concatenate([xf @ flat(da[:u2]).T, xf @ flat(dah).T], axis=1)
+                gw1 = mod.concatenate([xf @ flat(da[:u2]).T, xf @ flat(dah).T], axis=1)
             if need[2] or need[3]:
                 hs_t = hs[:, :t]
                 if self.rm is not None:
-                    hs_t = np.concatenate([masked_states(hs[:u, :t], self.rm), hs[u:, :t]])
+                    hs_t = mod.concatenate([masked_states(hs[:u, :t], self.rm), hs[u:, :t]])
                 gr1 = flat(hs_t) @ flat(da).T                          # [dW_R; db']
                 gr = gr1[:u] if need[2] else None
             if bias is not None and need[3]:
-                gb = np.stack([gw1[f], gr1[u]])
+                gb = mod.stack([gw1[f], gr1[u]])
         else:
             if need[0]:
                 gx = input_grad(w, da, self.go_backwards)
             if need[1] or need[3]:
                 gw1 = xf @ flat(da).T
             if need[2]:
-                gr = np.concatenate([flat(hs[:, :t]) @ flat(da[:u2]).T,
+                gr = mod.concatenate([flat(hs[:, :t]) @ flat(da[:u2]).T,
                                      flat(rh) @ flat(da[u2:]).T], axis=1)
             if bias is not None and need[3]:
                 gb = gw1[f]

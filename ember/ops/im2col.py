@@ -31,6 +31,7 @@ convolution and the correlation need it: rows that no window reaches get no grad
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ember.backend import array_module
 from ember.ops.conv_geometry import correlation_geometry
 
 # Size of one chunk's patch matrix: small enough that the patch matrix, the padded input chunk
@@ -93,11 +94,11 @@ class _Padded:
     Only the interior is written chunk after chunk, so the zero border is written once.
     """
 
-    def __init__(self, geo, nb, dtype, fill=0):
+    def __init__(self, geo, nb, dtype, fill=0, mod=np):
         self.geo = geo
         (self.sh_, self.dh_), (self.sw_, self.dw_) = geo.windows()
         self.identity = geo.reads_input_in_place
-        self.buf = None if self.identity else np.full((nb, geo.Hp, geo.Wp, geo.C), fill, dtype)
+        self.buf = None if self.identity else mod.full((nb, geo.Hp, geo.Wp, geo.C), fill, dtype)
 
     def __call__(self, xc):
         if self.identity:
@@ -110,9 +111,12 @@ class _Padded:
 def patch_view(xp, geo):
     """The (n, Ho, Wo, kh, kw, C) read-only strided view of a padded chunk: no copy."""
     s_n, s_h, s_w, s_c = xp.strides
-    return as_strided(
-        xp, (xp.shape[0], geo.Ho, geo.Wo, geo.kh, geo.kw, geo.C),
-        (s_n, s_h * geo.sh, s_w * geo.sw, s_h * geo.dh, s_w * geo.dw, s_c), writeable=False)
+    shape = (xp.shape[0], geo.Ho, geo.Wo, geo.kh, geo.kw, geo.C)
+    strides = (s_n, s_h * geo.sh, s_w * geo.sw, s_h * geo.dh, s_w * geo.dw, s_c)
+    if type(xp) is np.ndarray:
+        return as_strided(xp, shape, strides, writeable=False)
+    # a device array: its module's own stride trick (cupy.lib.stride_tricks.as_strided)
+    return array_module(xp).lib.stride_tricks.as_strided(xp, shape, strides)
 
 
 def tap_view(xp, geo, i, j):
@@ -134,19 +138,20 @@ def im2col(xp, geo, flat):
     n = xp.shape[0]
     rows = n * geo.Ho * geo.Wo
     g = geo.groups
+    mod = array_module(xp)
     view = patch_view(xp, geo)  # (n, Ho, Wo, kh, kw, C)
     if k_major(geo):
         view = view.reshape(view.shape[:5] + (g, geo.Cg)).transpose(5, 3, 4, 6, 0, 1, 2)
         cols = flat[: g * rows * geo.K].reshape(view.shape)
-        np.copyto(cols, view)
+        mod.copyto(cols, view)
         cols = cols.reshape(g, geo.K, rows).transpose(0, 2, 1)
         return cols[0] if g == 1 else cols
     if g == 1:
         cols = flat[: rows * geo.K].reshape(view.shape)
-        np.copyto(cols, view)
+        mod.copyto(cols, view)
         return cols.reshape(rows, geo.K)
     cols = flat[: g * rows * geo.K].reshape(g, n, geo.Ho, geo.Wo, geo.kh, geo.kw, geo.Cg)
-    np.copyto(cols, view.reshape(view.shape[:5] + (g, geo.Cg)).transpose(5, 0, 1, 2, 3, 4, 6))
+    mod.copyto(cols, view.reshape(view.shape[:5] + (g, geo.Cg)).transpose(5, 0, 1, 2, 3, 4, 6))
     return cols.reshape(g, rows, geo.K)
 
 
@@ -160,6 +165,7 @@ def col2im(gcols, gxp, geo):
     """
     n = gxp.shape[0]
     g = geo.groups
+    mod = array_module(gxp)
     if g == 1:
         blocks = gcols.reshape(n, geo.Ho, geo.Wo, geo.kh, geo.kw, geo.C)
     else:  # (g, n, Ho, Wo, kh, kw, Cg) -> (n, Ho, Wo, kh, kw, g, Cg)
@@ -169,10 +175,10 @@ def col2im(gcols, gxp, geo):
         for j in range(geo.kw):
             dst = tap_view(gxp, geo, i, j)
             if g == 1:
-                np.add(dst, blocks[:, :, :, i, j], out=dst)
+                mod.add(dst, blocks[:, :, :, i, j], out=dst)
             else:
                 dst = dst.reshape(dst.shape[:3] + (g, geo.Cg))
-                np.add(dst, blocks[:, :, :, i, j], out=dst)
+                mod.add(dst, blocks[:, :, :, i, j], out=dst)
 
 
 # ------------------------------------------------------------------------------------ the pass
@@ -180,7 +186,7 @@ def _weight_matrix(w, geo):
     """w (kh, kw, Cg, F) as the GEMM operand: (K, F), or (groups, K, Fg)."""
     if geo.groups == 1:
         return w.reshape(geo.K, geo.F)
-    return np.ascontiguousarray(
+    return array_module(w).ascontiguousarray(
         w.reshape(geo.K, geo.groups, geo.Fg).transpose(1, 0, 2))
 
 
@@ -210,14 +216,15 @@ def conv_pass(geo, w, x=None, gy=None, want_y=False, want_gw=False, want_gx=Fals
     """
     dtype = w.dtype if x is None else np.result_type(x.dtype, w.dtype)
     N = next(a.shape[0] for a in (x, gy) if a is not None) if n is None else n
+    mod = array_module(w)  # every buffer below is built on the kernel's device
     wm = _weight_matrix(w.astype(dtype, copy=False), geo)
     if gy is not None:
-        gy = np.ascontiguousarray(gy, dtype=dtype)
+        gy = mod.ascontiguousarray(gy, dtype=dtype)
     if x is not None:
         x = x.astype(dtype, copy=False)
-    y = np.empty((N, geo.Ho, geo.Wo, geo.F), dtype) if want_y else None
-    gx = np.empty((N, geo.H, geo.W, geo.C), dtype) if want_gx else None
-    gw = np.zeros(wm.shape, dtype) if want_gw else None
+    y = mod.empty((N, geo.Ho, geo.Wo, geo.F), dtype) if want_y else None
+    gx = mod.empty((N, geo.H, geo.W, geo.C), dtype) if want_gx else None
+    gw = mod.zeros(wm.shape, dtype) if want_gw else None
     if N == 0:
         if gx is not None:
             gx.fill(0)
@@ -236,13 +243,13 @@ def conv_pass(geo, w, x=None, gy=None, want_y=False, want_gw=False, want_gx=Fals
     need_cols = want_y or want_gw
     nb = N if cols is not None else chunk_size(geo, N, np.dtype(dtype).itemsize)
     size = nb * geo.Ho * geo.Wo * geo.K * geo.groups
-    flat = np.empty(size, dtype) if need_cols and cols is None else None
+    flat = mod.empty(size, dtype) if need_cols and cols is None else None
     keep = keep_cols and need_cols and nb >= N
     gflat = None
     if want_gx:  # the gradient's columns reuse the patch buffer unless it is kept
-        gflat = flat if flat is not None and not keep else np.empty(size, dtype)
-    padder = _Padded(geo, nb, dtype) if need_cols and cols is None else None
-    gx_pad = _GradPad(geo, nb, dtype) if want_gx else None
+        gflat = flat if flat is not None and not keep else mod.empty(size, dtype)
+    padder = _Padded(geo, nb, dtype, mod=mod) if need_cols and cols is None else None
+    gx_pad = _GradPad(geo, nb, dtype, mod) if want_gx else None
     rows_per = geo.Ho * geo.Wo
     c = None
     for s in range(0, N, nb):
@@ -255,21 +262,21 @@ def conv_pass(geo, w, x=None, gy=None, want_y=False, want_gw=False, want_gx=Fals
             if want_y:
                 yc = y[s:e].reshape(rows, geo.F)
                 if geo.groups == 1:
-                    np.matmul(c, wm, out=yc)
+                    mod.matmul(c, wm, out=yc)
                 else:
-                    _per_group(yc, geo)[...] = np.matmul(c, wm)
+                    _per_group(yc, geo)[...] = mod.matmul(c, wm)
                 if bias is not None:
                     yc += bias
             if want_gw:
                 if geo.groups == 1:
-                    gw += np.matmul(c.T, gyc)
+                    gw += mod.matmul(c.T, gyc)
                 else:
-                    gw += np.matmul(c.transpose(0, 2, 1), _per_group(gyc, geo))
+                    gw += mod.matmul(c.transpose(0, 2, 1), _per_group(gyc, geo))
         if want_gx:
             if geo.groups == 1:
-                gcols = np.matmul(gyc, wm.T, out=gflat[: rows * geo.K].reshape(rows, geo.K))
+                gcols = mod.matmul(gyc, wm.T, out=gflat[: rows * geo.K].reshape(rows, geo.K))
             else:
-                gcols = np.matmul(_per_group(gyc, geo), wm.transpose(0, 2, 1),
+                gcols = mod.matmul(_per_group(gyc, geo), wm.transpose(0, 2, 1),
                                   out=gflat[: geo.groups * rows * geo.K].reshape(
                                       geo.groups, rows, geo.K))
             gx_pad.add(gcols, gx[s:e])
@@ -280,7 +287,7 @@ def flipped_kernel(w, geo):
     """w'[i, j, fg, g*Cg + cg] = w[kh-1-i, kw-1-j, cg, g*Fg + fg]: the kernel of
     `correlation_geometry` (rotated 180 degrees, channels exchanged within each group)."""
     wf = w[::-1, ::-1].reshape(geo.kh, geo.kw, geo.Cg, geo.groups, geo.Fg)
-    return np.ascontiguousarray(wf.transpose(0, 1, 4, 3, 2)).reshape(
+    return array_module(w).ascontiguousarray(wf.transpose(0, 1, 4, 3, 2)).reshape(
         geo.kh, geo.kw, geo.Fg, geo.groups * geo.Cg)
 
 
@@ -288,17 +295,18 @@ def _unweight(gw, geo):
     """The GEMM-shaped weight gradient back in the kernel layout (kh, kw, Cg, F)."""
     if geo.groups == 1:
         return gw.reshape(geo.kh, geo.kw, geo.Cg, geo.F)
-    return np.ascontiguousarray(gw.transpose(1, 0, 2)).reshape(geo.kh, geo.kw, geo.Cg, geo.F)
+    return array_module(gw).ascontiguousarray(gw.transpose(1, 0, 2)).reshape(
+        geo.kh, geo.kw, geo.Cg, geo.F)
 
 
 class _GradPad:
     """col2im into a zeroed padded chunk, then the interior out to gx (cropped cells: 0)."""
 
-    def __init__(self, geo, nb, dtype):
+    def __init__(self, geo, nb, dtype, mod=np):
         self.geo = geo
         (self.src_h, self.dst_h), (self.src_w, self.dst_w) = geo.windows()
         self.identity = geo.reads_input_in_place
-        self.buf = None if self.identity else np.empty((nb, geo.Hp, geo.Wp, geo.C), dtype)
+        self.buf = None if self.identity else mod.empty((nb, geo.Hp, geo.Wp, geo.C), dtype)
         self.cropped = (self.src_h != slice(0, geo.H) or self.src_w != slice(0, geo.W))
 
     def add(self, gcols, gxc):
@@ -317,14 +325,15 @@ class _GradPad:
 
 def _pointwise(geo, wm, x, gy, y, gw, gx, bias):
     """1x1 stride-1 unpadded convolution: every product is one GEMM on the flattened pixels."""
+    mod = array_module(wm)
     if y is not None:
-        np.matmul(x.reshape(-1, geo.C), wm, out=y.reshape(-1, geo.F))
+        mod.matmul(x.reshape(-1, geo.C), wm, out=y.reshape(-1, geo.F))
         if bias is not None:
             y += bias
     gyf = None if gy is None else gy.reshape(-1, geo.F)
     if gw is not None:
-        np.matmul(x.reshape(-1, geo.C).T, gyf, out=gw)
+        mod.matmul(x.reshape(-1, geo.C).T, gyf, out=gw)
         gw = _unweight(gw, geo)
     if gx is not None:
-        np.matmul(gyf, wm.T, out=gx.reshape(-1, geo.C))
+        mod.matmul(gyf, wm.T, out=gx.reshape(-1, geo.C))
     return y, gw, gx

@@ -7,6 +7,7 @@ up-sampling and LRN are primitives with hand-written backward passes.
 
 import numpy as np
 
+from ember import backend
 from ember.autograd import Function
 from ember.ops.conv import as_tensor, check_rank
 from ember.ops.conv_geometry import int_tuple
@@ -86,7 +87,7 @@ class UpsampleNearest(Function):
     def forward(self, x, size):
         n, h, w, c = x.shape
         sh, sw = size
-        y = np.empty((n, h, sh, w, sw, c), x.dtype)
+        y = backend.array_module(x).empty((n, h, sh, w, sw, c), x.dtype)
         y[...] = x[:, :, None, :, None, :]
         self.shape = (n, h, sh, w, sw, c)
         return y.reshape(n, h * sh, w * sw, c)
@@ -121,19 +122,20 @@ class UpsampleBilinear(Function):
 
     def forward(self, x, size):
         n, h, w, c = x.shape
-        self.ah = bilinear_matrix(h, size[0], x.dtype)
-        self.aw = bilinear_matrix(w, size[1], x.dtype)
+        # the small interpolation matrices are built on the host, then copied to x's device
+        self.ah = backend.asarray(bilinear_matrix(h, size[0], x.dtype), like=x)
+        self.aw = backend.asarray(bilinear_matrix(w, size[1], x.dtype), like=x)
         ho, wo = self.ah.shape[0], self.aw.shape[0]
-        t = np.matmul(self.ah, x.reshape(n, h, w * c))  # (n, ho, w*c): rows mixed
-        y = np.matmul(self.aw, t.reshape(n * ho, w, c))  # (n*ho, wo, c): columns mixed
+        t = self.ah @ x.reshape(n, h, w * c)  # (n, ho, w*c): rows mixed
+        y = self.aw @ t.reshape(n * ho, w, c)  # (n*ho, wo, c): columns mixed
         self.shape = x.shape
         return y.reshape(n, ho, wo, c)
 
     def backward(self, gy):
         n, h, w, c = self.shape
         ho, wo = gy.shape[1:3]
-        t = np.matmul(self.aw.T, gy.reshape(n * ho, wo, c))  # (n*ho, w, c)
-        gx = np.matmul(self.ah.T, t.reshape(n, ho, w * c))  # (n, h, w*c)
+        t = self.aw.T @ gy.reshape(n * ho, wo, c)  # (n*ho, w, c)
+        gx = self.ah.T @ t.reshape(n, ho, w * c)  # (n, h, w*c)
         return gx.reshape(n, h, w, c), None
 
 
@@ -186,12 +188,12 @@ class LocalResponseNorm(Function):
 
     def forward(self, x, radius, bias, alpha, beta):
         c = x.shape[-1]
-        band = _band(c, radius, x.dtype)
-        sq = np.square(x).reshape(-1, c)
+        band = backend.asarray(_band(c, radius, x.dtype), like=x)
+        sq = (x * x).reshape(-1, c)
         s = (sq @ band).reshape(x.shape)
         s *= alpha
         s += bias
-        p = np.power(s, -beta)
+        p = s ** -beta
         self.band, self.alpha, self.beta = band, alpha, beta
         self.save_for_backward(x, s, p)
         return x * p

@@ -7,6 +7,8 @@ for all input projections, pre-scaled weights, Keras masks).
 import numpy as np
 
 from ember.autograd import Function, is_grad_enabled
+from ember.backend import array_module
+from ember.ops import cuda_kernels
 from ember.ops.recurrent import (
     add_step_grad,
     as_dtype,
@@ -79,6 +81,7 @@ class LSTM(Function):
                 recurrent_activation="sigmoid", mask=None, go_backwards=False,
                 return_sequences=True, state_grad_norms=None, recurrent_dropout_mask=None):
         op = "lstm"
+        mod = array_module(x)  # every buffer is built on the input's device
         n, t, f, u = check_inputs(op, x, kernel, recurrent_kernel, 4)
         if bias is not None and bias.shape != (4 * u,):
             raise ValueError(f"{op}: bias must have shape (4 * units,) = {(4 * u,)}; received "
@@ -89,49 +92,50 @@ class LSTM(Function):
         ract = get_activation(recurrent_activation, op, "recurrent_activation")
         dt = float_dtype(x, kernel, recurrent_kernel, bias, h0, c0)
         perm = _internal_order(u)
-        scale = gate_scales((ract, ract, ract, act), u, dt)
+        scale = gate_scales((ract, ract, ract, act), u, dt, mod)
         r = recurrent_kernel.astype(dt, copy=False)[:, perm]          # (U, 4U) o, i, f, c
-        rs_t = np.ascontiguousarray((r * scale).T)                      # (4U, U)
+        rs_t = mod.ascontiguousarray((r * scale).T)                      # (4U, U)
         # One buffer holds [h_{t-1}; x_t; 1] for every step (plus h_T and C_T in the last two
         # columns): the weight-gradient GEMM over it yields [dW_R; dW_F; db] at once.
-        zs = workspace.empty((u + f + 1, t + 2, n), dt)
+        zs = workspace.empty((u + f + 1, t + 2, n), dt, mod)
         hs = zs[:u]                                                    # h_0 .. h_T, C_T
         x1 = zs[u:, :t]
         _, mt, partial = unit_major(op, x.astype(dt, copy=False), mask, go_backwards, out=x1)
 
         save = is_grad_enabled() and any(self.needs_input_grad)
         fused = ract.name == "sigmoid" and act.name == "tanh"
+        gpu = cuda_kernels.is_cupy(mod)
         u3 = 3 * u
         w1t = input_weights(kernel, bias, scale, dt, perm)             # (4U, F + 1)
-        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt)
+        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt, mod)
         # Few input features: one GEMM per step on [h_{t-1}; x_t; 1] (a column block of zs)
         # writes the whole pre-activation, instead of a separate input projection plus an add.
         per_step = rm is None and 4 * (f + 1) <= u
         if per_step:
-            w_all = np.concatenate([rs_t, w1t], axis=1)                # (4U, U + F + 1)
-            gates = workspace.empty((t, 4 * u, n), dt)
+            w_all = mod.concatenate([rs_t, w1t], axis=1)                # (4U, U + F + 1)
+            gates = workspace.empty((t, 4 * u, n), dt, mod)
         else:
             gates = input_projection(w1t, x1)                          # (T, 4U, N)
-        hs[:, 0] = state_or_zeros(h0, n, u, dt).T
-        c_prev = np.ascontiguousarray(state_or_zeros(c0, n, u, dt).T)
-        c_new = np.empty((u, n), dt)
-        rec = np.empty((4 * u, n), dt)
-        tmp = np.empty((u, n), dt)
-        tc = np.empty((u, n), dt)
-        hm = None if rm is None else np.empty((u, n), dt)
+        hs[:, 0] = state_or_zeros(h0, n, u, dt, mod).T
+        c_prev = mod.ascontiguousarray(state_or_zeros(c0, n, u, dt, mod).T)
+        c_new = mod.empty((u, n), dt)
+        rec = mod.empty((4 * u, n), dt)
+        tmp = mod.empty((u, n), dt)
+        tc = mod.empty((u, n), dt)
+        hm = None if rm is None else mod.empty((u, n), dt)
         if save:
-            e = workspace.empty((t, 4 * u, n), dt)   # da = [dh, dC, dC, dC] * e   (o, i, f, c)
-            p = workspace.empty((t, u, n), dt)       # dC_t += dh_t * p
+            e = workspace.empty((t, 4 * u, n), dt, mod)   # da = [dh, dC, dC, dC] * e   (o, i, f, c)
+            p = workspace.empty((t, u, n), dt, mod)       # dC_t += dh_t * p
         with np.errstate(over="ignore"):
             for k in range(t):
                 g = gates[k]
                 if per_step:
-                    np.matmul(w_all, zs[:, k], out=g)
+                    mod.matmul(w_all, zs[:, k], out=g)
                 elif rm is None:
-                    np.matmul(rs_t, hs[:, k], out=rec)
+                    mod.matmul(rs_t, hs[:, k], out=rec)
                 else:                                      # recurrent dropout: h_{t-1} * m
-                    np.multiply(hs[:, k], rm, out=hm)
-                    np.matmul(rs_t, hm, out=rec)
+                    mod.multiply(hs[:, k], rm, out=hm)
+                    mod.matmul(rs_t, hm, out=rec)
                 if not per_step:
                     g += rec
                 if save:
@@ -140,12 +144,18 @@ class LSTM(Function):
                     # every gate through one logistic: sigmoid(a) for o, i, f and
                     # sigmoid(2a) for C~ (from the -1 and -2 weight scales), then
                     # tanh(a) = 2 sigmoid(2a) - 1, whose derivative is 4 s (1 - s)
-                    np.exp(g, out=g)
-                    g += 1.0
-                    np.reciprocal(g, out=g)
+                    if gpu:  # one fused pass each on a GPU
+                        cuda_kernels.logistic_(g)
+                        if save:
+                            cuda_kernels.logistic_deriv_(g, ek)
+                    else:
+                        mod.exp(g, out=g)
+                        g += 1.0
+                        mod.reciprocal(g, out=g)
+                        if save:
+                            mod.subtract(1.0, g, out=ek)
+                            ek *= g
                     if save:
-                        np.subtract(1.0, g, out=ek)
-                        ek *= g
                         ek[u3:] *= 4.0
                     gc = g[u3:]
                     gc *= 2.0
@@ -157,12 +167,12 @@ class LSTM(Function):
                         ract.deriv(g[:u3], ek[:u3])
                         act.deriv(g[u3:], ek[u3:])
                 go, gi, gf, gc = g[:u], g[u:2 * u], g[2 * u:u3], g[u3:]
-                np.multiply(gf, c_prev, out=c_new)
-                np.multiply(gi, gc, out=tmp)
+                mod.multiply(gf, c_prev, out=c_new)
+                mod.multiply(gi, gc, out=tmp)
                 c_new += tmp
-                np.multiply(c_new, act.scale, out=tc)
+                mod.multiply(c_new, act.scale, out=tc)
                 act.apply(tc)
-                np.multiply(go, tc, out=hs[:, k + 1])
+                mod.multiply(go, tc, out=hs[:, k + 1])
                 if save:
                     ek[:u] *= tc
                     ek[u:2 * u] *= gc
@@ -172,8 +182,8 @@ class LSTM(Function):
                     pk *= go
                 if partial is not None and partial[k]:
                     off = ~mt[k]
-                    np.copyto(hs[:, k + 1], hs[:, k], where=off)
-                    np.copyto(c_new, c_prev, where=off)
+                    mod.copyto(hs[:, k + 1], hs[:, k], where=off)
+                    mod.copyto(c_new, c_prev, where=off)
                     if save:
                         ek[:, off] = 0
                         pk[:, off] = 0
@@ -193,6 +203,7 @@ class LSTM(Function):
         return hs[:, t:].transpose(2, 1, 0).copy()                     # (N, 2, U)
 
     def backward(self, gy):
+        mod = array_module(gy)
         zs, r, gates, e, p = self.saved
         n, t, f, u = self.dims
         mt, partial, norms = self.mt, self.partial, self.norms
@@ -200,28 +211,28 @@ class LSTM(Function):
         need = self.needs_input_grad
         dt = zs.dtype
         u3 = 3 * u
-        dc = np.ascontiguousarray(gy[:, -1].T, dtype=dt)               # dC_T
+        dc = mod.ascontiguousarray(gy[:, -1].T, dtype=dt)               # dC_T
         gh = gy[:, :-1] if self.return_sequences else gy[:, 0]         # the h outputs' part
-        dh = np.zeros((u, n), dt)
-        da = workspace.empty((4 * u, t, n), dt)                        # every step's da
-        tmp = np.empty((u, n), dt)
+        dh = mod.zeros((u, n), dt)
+        da = workspace.empty((4 * u, t, n), dt, mod)                        # every step's da
+        tmp = mod.empty((u, n), dt)
         for k in range(t - 1, -1, -1):
             add_step_grad(dh, gh, k, t)
             record_norm(norms, dh)
-            np.multiply(dh, p[k], out=tmp)
+            mod.multiply(dh, p[k], out=tmp)
             dc += tmp                                                  # dC_t
             dak = da[:, k]
-            np.multiply(e[k, :u], dh, out=dak[:u])                     # o gate: from dh
-            np.multiply(e[k, u:].reshape(3, u, n), dc, out=dak[u:].reshape(3, u, n))
+            mod.multiply(e[k, :u], dh, out=dak[:u])                     # o gate: from dh
+            mod.multiply(e[k, u:].reshape(3, u, n), dc, out=dak[u:].reshape(3, u, n))
             dc *= gates[k, 2 * u:u3]                                   # dC_{t-1} = dC_t * f_t
             if partial is not None and partial[k]:
                 keep = dh * ~mt[k]
-                np.matmul(r, dak, out=dh)
+                mod.matmul(r, dak, out=dh)
                 if self.rm is not None:
                     dh *= self.rm
                 dh += keep
             else:
-                np.matmul(r, dak, out=dh)
+                mod.matmul(r, dak, out=dh)
                 if self.rm is not None:
                     dh *= self.rm
         inv = np.argsort(self.perm)

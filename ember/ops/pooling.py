@@ -19,6 +19,7 @@ TensorFlow's reduce_max.
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import array_module
 from ember.ops.conv import as_tensor, check_rank
 from ember.ops.conv_geometry import int_tuple, output_length, same_pads
 from ember.ops.reduce import max as reduce_max
@@ -64,7 +65,7 @@ class PoolGeometry:
         if self.in_place:
             return x
         top, _, left, _ = self.pads
-        xp = np.full((x.shape[0], self.Hp, self.Wp, self.C), fill, x.dtype)
+        xp = array_module(x).full((x.shape[0], self.Hp, self.Wp, self.C), fill, x.dtype)
         h = min(self.H, self.Hp - top)
         w = min(self.W, self.Wp - left)
         xp[:, top:top + h, left:left + w] = x[:, :h, :w]
@@ -75,7 +76,7 @@ class PoolGeometry:
         if self.in_place and gp.shape[1:3] == (self.H, self.W):
             return gp
         top, _, left, _ = self.pads
-        gx = np.zeros((gp.shape[0], self.H, self.W, self.C), gp.dtype)
+        gx = array_module(gp).zeros((gp.shape[0], self.H, self.W, self.C), gp.dtype)
         h = min(self.H, gp.shape[1] - top)
         w = min(self.W, gp.shape[2] - left)
         gx[:, :h, :w] = gp[:, top:top + h, left:left + w]
@@ -87,10 +88,10 @@ class PoolGeometry:
         return ((self.sh, self.sw) == (self.ph, self.pw) and self.in_place
                 and (self.Ho * self.ph, self.Wo * self.pw) == (self.H, self.W))
 
-    def grad_buffer(self, n, dtype):
+    def grad_buffer(self, n, dtype, mod=np):
         """The gradient buffer for the cells the windows read (x's shape when read in place):
         zeros, or uninitialised when the windows tile x exactly (every cell gets written)."""
-        make = np.empty if self.exact_tiling else np.zeros
+        make = mod.empty if self.exact_tiling else mod.zeros
         if self.in_place:
             return make((n, self.H, self.W, self.C), dtype)
         return make((n, self.Hp, self.Wp, self.C), dtype)
@@ -104,14 +105,14 @@ class PoolGeometry:
         return xp[:, i: i + self.sh * (self.Ho - 1) + 1: self.sh,
                   j: j + self.sw * (self.Wo - 1) + 1: self.sw]
 
-    def counts(self, dtype):
+    def counts(self, dtype, mod=np):
         """Real (unpadded) cells per window, (Ho, Wo, 1); separable in rows and columns."""
         top, _, left, _ = self.pads
         rows = [min(o * self.sh - top + self.ph, self.H) - max(o * self.sh - top, 0)
                 for o in range(self.Ho)]
         cols = [min(o * self.sw - left + self.pw, self.W) - max(o * self.sw - left, 0)
                 for o in range(self.Wo)]
-        return (np.asarray(rows, dtype)[:, None] * np.asarray(cols, dtype)[None, :])[..., None]
+        return (mod.asarray(rows, dtype)[:, None] * mod.asarray(cols, dtype)[None, :])[..., None]
 
 
 def _pool_geometry(x, pool_size, strides, padding, op):
@@ -135,18 +136,19 @@ class MaxPool2D(Function):
         taps = geo.taps()
         shape = (x.shape[0], geo.Ho, geo.Wo, geo.C)
         itype = np.uint8 if len(taps) < 256 else np.int32
-        idx = np.zeros(shape, itype)
-        y = np.array(geo.view(xp, *taps[0]))
-        win = np.empty(shape, np.bool_)
-        step = np.empty(shape, itype)
+        mod = array_module(x)
+        idx = mod.zeros(shape, itype)
+        y = geo.view(xp, *taps[0]).copy()
+        win = mod.empty(shape, np.bool_)
+        step = mod.empty(shape, itype)
         for t, (i, j) in enumerate(taps[1:], start=1):
             v = geo.view(xp, i, j)
-            np.greater(v, y, out=win)  # strict: an equal later value never takes over
-            np.maximum(y, v, out=y)  # (propagates NaN, as PyTorch does)
+            mod.greater(v, y, out=win)  # strict: an equal later value never takes over
+            mod.maximum(y, v, out=y)  # (propagates NaN, as PyTorch does)
             # idx = t where this tap wins. Taps come in increasing t, so a max does it
             # without a branchy masked store (several times faster on random masks).
-            np.multiply(win, itype(t), out=step)
-            np.maximum(idx, step, out=idx)
+            mod.multiply(win, itype(t), out=step)
+            mod.maximum(idx, step, out=idx)
         self.geo = geo
         self.save_for_backward(idx)
         return y
@@ -154,19 +156,20 @@ class MaxPool2D(Function):
     def backward(self, gy):
         (idx,) = self.saved
         geo = self.geo
-        gp = geo.grad_buffer(gy.shape[0], gy.dtype)
-        hit = np.empty(idx.shape, np.bool_)
-        part = None if geo.tiled else np.empty(gy.shape, gy.dtype)
+        mod = array_module(gy)
+        gp = geo.grad_buffer(gy.shape[0], gy.dtype, mod)
+        hit = mod.empty(idx.shape, np.bool_)
+        part = None if geo.tiled else mod.empty(gy.shape, gy.dtype)
         for t, (i, j) in enumerate(geo.taps()):
-            np.equal(idx, t, out=hit)
+            mod.equal(idx, t, out=hit)
             dst = geo.view(gp, i, j)
             # gy * mask rather than a masked copy (branch-free, several times faster); a
             # non-finite gy would spread as NaN over its window, which is moot for training.
             if geo.tiled:  # each cell in one window: plain writes
-                np.multiply(gy, hit, out=dst)
+                mod.multiply(gy, hit, out=dst)
             else:
-                np.multiply(gy, hit, out=part)
-                np.add(dst, part, out=dst)
+                mod.multiply(gy, hit, out=part)
+                mod.add(dst, part, out=dst)
         return geo.unpad(gp), None
 
 
@@ -179,13 +182,14 @@ class AvgPool2D(Function):
     def forward(self, x, geo):
         xp = geo.padded(x, 0)
         taps = geo.taps()
-        y = np.array(geo.view(xp, *taps[0]))
+        mod = array_module(x)
+        y = geo.view(xp, *taps[0]).copy()
         for i, j in taps[1:]:
-            np.add(y, geo.view(xp, i, j), out=y)
+            mod.add(y, geo.view(xp, i, j), out=y)
         if any(geo.pads):
-            self.scale = 1 / geo.counts(y.dtype)
+            self.scale = 1 / geo.counts(y.dtype, mod)
         else:
-            self.scale = np.asarray(1 / (geo.ph * geo.pw), y.dtype)
+            self.scale = y.dtype.type(1 / (geo.ph * geo.pw))
         y *= self.scale
         self.geo = geo
         return y
@@ -193,19 +197,20 @@ class AvgPool2D(Function):
     def backward(self, gy):
         geo = self.geo
         g = gy * self.scale
+        mod = array_module(gy)
         if geo.exact_tiling:
             # Exact tiling: one broadcast write fills every cell of x.
-            gx = np.empty((gy.shape[0], geo.H, geo.W, geo.C), gy.dtype)
+            gx = mod.empty((gy.shape[0], geo.H, geo.W, geo.C), gy.dtype)
             gx.reshape(gy.shape[0], geo.Ho, geo.ph, geo.Wo, geo.pw, geo.C)[...] = \
                 g[:, :, None, :, None, :]
             return gx, None
-        gp = geo.grad_buffer(gy.shape[0], gy.dtype)
+        gp = geo.grad_buffer(gy.shape[0], gy.dtype, mod)
         for i, j in geo.taps():
             dst = geo.view(gp, i, j)
             if geo.tiled:
                 dst[...] = g
             else:
-                np.add(dst, g, out=dst)
+                mod.add(dst, g, out=dst)
         return geo.unpad(gp), None
 
 

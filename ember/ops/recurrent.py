@@ -36,8 +36,9 @@ import threading
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
 from ember.autograd import enable_grad, grad
+from ember.ops import cuda_kernels
 from ember.tensor import Tensor
 
 # ------------------------------------------------------------------------------ activations
@@ -67,12 +68,20 @@ class _Sigmoid(_Activation):
     name, scale = "sigmoid", -1.0
 
     def apply(self, a):
-        np.exp(a, out=a)
+        xp = backend.array_module(a)
+        if cuda_kernels.is_cupy(xp):  # one fused pass on a GPU
+            cuda_kernels.logistic_(a)
+            return
+        xp.exp(a, out=a)
         a += 1.0
-        np.reciprocal(a, out=a)
+        xp.reciprocal(a, out=a)
 
     def deriv(self, y, out):
-        np.subtract(1.0, y, out=out)
+        xp = backend.array_module(out)
+        if cuda_kernels.is_cupy(xp):
+            cuda_kernels.logistic_deriv_(y, out)
+            return
+        xp.subtract(1.0, y, out=out)
         out *= y
 
 
@@ -82,15 +91,20 @@ class _Tanh(_Activation):
     name, scale = "tanh", -2.0
 
     def apply(self, a):
-        np.exp(a, out=a)
-        a += 1.0
-        np.reciprocal(a, out=a)
+        xp = backend.array_module(a)
+        if cuda_kernels.is_cupy(xp):
+            cuda_kernels.logistic_(a)
+        else:
+            xp.exp(a, out=a)
+            a += 1.0
+            xp.reciprocal(a, out=a)
         a *= 2.0
         a -= 1.0
 
     def deriv(self, y, out):
-        np.multiply(y, y, out=out)
-        np.subtract(1.0, out, out=out)
+        xp = backend.array_module(y)
+        xp.multiply(y, y, out=out)
+        xp.subtract(1.0, out, out=out)
 
 
 class _ReLU(_Activation):
@@ -99,10 +113,10 @@ class _ReLU(_Activation):
     name = "relu"
 
     def apply(self, a):
-        np.maximum(a, 0.0, out=a)
+        backend.array_module(a).maximum(a, 0.0, out=a)
 
     def deriv(self, y, out):
-        np.greater(y, 0.0, out=out)
+        backend.array_module(y).greater(y, 0.0, out=out)
 
 
 class _Linear(_Activation):
@@ -125,10 +139,10 @@ class _HardSigmoid(_Activation):
     def apply(self, a):
         a *= 1.0 / 6.0
         a += 0.5
-        np.clip(a, 0.0, 1.0, out=a)
+        backend.array_module(a).clip(a, 0.0, 1.0, out=a)
 
     def deriv(self, y, out):
-        np.copyto(out, (y > 0) & (y < 1))
+        backend.array_module(out).copyto(out, (y > 0) & (y < 1))
         out *= 1.0 / 6.0
 
 
@@ -138,13 +152,14 @@ class _Softsign(_Activation):
     name = "softsign"
 
     def apply(self, a):
-        d = np.abs(a)
+        d = backend.array_module(a).abs(a)
         d += 1.0
         a /= d
 
     def deriv(self, y, out):
-        np.abs(y, out=out)
-        np.subtract(1.0, out, out=out)
+        xp = backend.array_module(y)
+        xp.abs(y, out=out)
+        xp.subtract(1.0, out, out=out)
         out *= out
 
 
@@ -164,9 +179,10 @@ def get_activation(identifier, op, arg):
     return act
 
 
-def gate_scales(acts, units, dtype):
-    """The per-column weight scale of a gate block: acts[k].scale on columns k*U..(k+1)*U."""
-    return np.repeat(np.array([a.scale for a in acts], dtype=dtype), units)
+def gate_scales(acts, units, dtype, mod=np):
+    """The per-column weight scale of a gate block: acts[k].scale on columns k*U..(k+1)*U
+    (on module `mod`'s device)."""
+    return mod.asarray(np.repeat(np.array([a.scale for a in acts], dtype=dtype), units))
 
 
 # ------------------------------------------------------------------------------ buffers
@@ -192,7 +208,9 @@ class Workspace:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def empty(self, shape, dtype):
+    def empty(self, shape, dtype, mod=np):
+        if mod is not np:  # device memory: the device module's own pool reuses it
+            return mod.empty(shape, dtype)
         dtype = np.dtype(dtype)
         nbytes = int(np.prod(shape)) * dtype.itemsize
         if nbytes < self.min_bytes:
@@ -254,17 +272,17 @@ def check_state(op, name, s, n, u):
                          f"shape {s.shape}")
 
 
-def recurrent_mask(op, m, n, u, dtype):
+def recurrent_mask(op, m, n, u, dtype, mod=np):
     """A recurrent-dropout mask (N, U) of multipliers (0 or 1 / (1 - rate), fixed for the whole
     sequence: h_{t-1} * m feeds every step's recurrent product) as a (U, N) column block, or
     None."""
     if m is None:
         return None
-    arr = m.data if isinstance(m, Tensor) else np.asarray(m)
+    arr = backend.asarray(m.data if isinstance(m, Tensor) else m, xp=mod)
     if arr.shape != (n, u):
         raise ValueError(f"{op}: recurrent_dropout_mask must have shape (batch, units) = "
                          f"{(n, u)}; received shape {arr.shape}")
-    return np.ascontiguousarray(arr.T, dtype=dtype)
+    return mod.ascontiguousarray(arr.T, dtype=dtype)
 
 
 def masked_states(hs, rm):
@@ -273,16 +291,16 @@ def masked_states(hs, rm):
     return hs * rm[:, None, :]
 
 
-def state_or_zeros(s, n, u, dtype):
-    return np.zeros((n, u), dtype) if s is None else s
+def state_or_zeros(s, n, u, dtype, mod=np):
+    return mod.zeros((n, u), dtype) if s is None else s
 
 
 def mask_array(mask):
     """A mask given as a Tensor, list or array, as a bool ndarray (or None)."""
     if mask is None:
         return None
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-    return m.astype(bool, copy=False)
+    m = mask.data if isinstance(mask, Tensor) else mask
+    return (m if backend.is_array(m) else np.asarray(m)).astype(bool, copy=False)
 
 
 def unit_major(op, x, mask, go_backwards, out=None):
@@ -293,7 +311,8 @@ def unit_major(op, x, mask, go_backwards, out=None):
     when nothing is masked)."""
     n, t, f = x.shape
     xs = x[:, ::-1] if go_backwards else x
-    x1 = np.empty((f + 1, t, n), x.dtype) if out is None else out
+    mod = backend.array_module(x)
+    x1 = mod.empty((f + 1, t, n), x.dtype) if out is None else out
     x1[:f] = xs.transpose(2, 1, 0)
     x1[f] = 1
     if mask is None:
@@ -301,8 +320,10 @@ def unit_major(op, x, mask, go_backwards, out=None):
     if mask.shape != (n, t):
         raise ValueError(f"{op}: mask must have shape (batch, timesteps) = {(n, t)}; received "
                          f"shape {mask.shape}")
-    mt = np.ascontiguousarray((mask[:, ::-1] if go_backwards else mask).T)
-    partial = (~mt).any(axis=1)
+    # the per-step flags steer the Python loop: the mask is read once on the host for them
+    mask = backend.asarray(mask, xp=mod)
+    mt = mod.ascontiguousarray((mask[:, ::-1] if go_backwards else mask).T)
+    partial = backend.to_host((~mt).any(axis=1))
     if not partial.any():
         return x1, None, None
     return x1, mt, partial.tolist()
@@ -312,7 +333,7 @@ def input_weights(kernel, bias, scale, dt, cols=None):
     """[W_F; b]^T (G*U, F + 1) with columns (gates) reordered by `cols` and scaled by `scale`;
     a zero bias when `bias` is None."""
     w = kernel.astype(dt, copy=False)
-    out = np.zeros((w.shape[1], w.shape[0] + 1), dt)
+    out = backend.array_module(w).zeros((w.shape[1], w.shape[0] + 1), dt)
     out[:, :-1] = (w if cols is None else w[:, cols]).T
     if bias is not None:
         b = bias.astype(dt, copy=False)
@@ -324,8 +345,9 @@ def input_weights(kernel, bias, scale, dt, cols=None):
 def input_projection(w1t, x1):
     """Every step's scaled x_t W_F + b at once: (T, G*U, N), each step a contiguous block."""
     _, t, n = x1.shape
-    out = workspace.empty((t, w1t.shape[0], n), x1.dtype)
-    return np.matmul(w1t, x1.transpose(1, 0, 2), out=out)
+    mod = backend.array_module(x1)
+    out = workspace.empty((t, w1t.shape[0], n), x1.dtype, mod)
+    return mod.matmul(w1t, x1.transpose(1, 0, 2), out=out)
 
 
 def flat(a):
@@ -356,12 +378,12 @@ def as_dtype(g, like):
 
 def state_grad(g, like):
     """The gradient of an initial state, from its (U, N) column block to (N, U) row-major."""
-    return np.ascontiguousarray(g.T, dtype=like.dtype)
+    return backend.array_module(g).ascontiguousarray(g.T, dtype=like.dtype)
 
 
 def record_norm(norms, dh):
     if norms is not None:
-        norms.append(float(np.sqrt(np.vdot(dh, dh))))
+        norms.append(float((dh * dh).sum()) ** 0.5)
 
 
 # ------------------------------------------------------------------------------ diagnostics

@@ -8,6 +8,7 @@ import builtins
 
 import numpy as np
 
+from ember import backend
 from ember.autograd import Function
 from ember.tensor import Tensor
 
@@ -176,7 +177,9 @@ def _arg(fn, x, axis):
     a = x.data if isinstance(x, Tensor) else np.asarray(x)
     if a.size == 0:
         raise ValueError(f"{fn.__name__}: received an empty tensor of shape {a.shape}")
-    return Tensor._wrap(np.asarray(fn(a, axis=axis)))
+    out = fn(a, axis=axis)
+    # NumPy gives a scalar for axis=None; keep a 0-d array of the input's module
+    return Tensor._wrap(out if backend.is_array(out) else backend.array_module(a).asarray(out))
 
 
 def argmax(x, axis=None):

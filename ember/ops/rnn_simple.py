@@ -8,6 +8,7 @@ for all input projections, pre-scaled weights, Keras masks).
 import numpy as np
 
 from ember.autograd import Function, is_grad_enabled
+from ember.backend import array_module
 from ember.ops.recurrent import (
     add_step_grad,
     as_dtype,
@@ -63,6 +64,7 @@ class SimpleRNN(Function):
                 go_backwards=False, return_sequences=True, state_grad_norms=None,
                 recurrent_dropout_mask=None):
         op = "simple_rnn"
+        mod = array_module(x)  # every buffer is built on the input's device
         n, t, f, u = check_inputs(op, x, kernel, recurrent_kernel, 1)
         if bias is not None and bias.shape != (u,):
             raise ValueError(f"{op}: bias must have shape (units,) = {(u,)}; received shape "
@@ -71,47 +73,47 @@ class SimpleRNN(Function):
         act = get_activation(activation, op, "activation")
         dt = float_dtype(x, kernel, recurrent_kernel, bias, h0)
         r = recurrent_kernel.astype(dt, copy=False)
-        scale = gate_scales((act,), u, dt)
+        scale = gate_scales((act,), u, dt, mod)
         # One buffer holds [a_{t-1}; x_t; 1] for every step (plus a_T in the last column): the
         # weight-gradient GEMM over it yields [dW_R; dW_F; db] at once.
-        zs = workspace.empty((u + f + 1, t + 1, n), dt)
+        zs = workspace.empty((u + f + 1, t + 1, n), dt, mod)
         hs = zs[:u]                                                    # a_0 .. a_T
         x1 = zs[u:, :t]
         _, mt, partial = unit_major(op, x.astype(dt, copy=False), mask, go_backwards, out=x1)
 
         save = is_grad_enabled() and any(self.needs_input_grad)
         w1t = input_weights(kernel, bias, scale, dt)                   # (U, F + 1)
-        rs_t = np.ascontiguousarray((r * scale).T)
-        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt)
+        rs_t = mod.ascontiguousarray((r * scale).T)
+        rm = recurrent_mask(op, recurrent_dropout_mask, n, u, dt, mod)
         # Few input features: one GEMM per step on [a_{t-1}; x_t; 1] (a column block of zs)
         per_step = rm is None and 4 * (f + 1) <= u
         if per_step:
-            w_all = np.concatenate([rs_t, w1t], axis=1)                # (U, U + F + 1)
-            z = workspace.empty((t, u, n), dt)
+            w_all = mod.concatenate([rs_t, w1t], axis=1)                # (U, U + F + 1)
+            z = workspace.empty((t, u, n), dt, mod)
         else:
             z = input_projection(w1t, x1)                              # (T, U, N)
-        hs[:, 0] = state_or_zeros(h0, n, u, dt).T
-        rec = np.empty((u, n), dt)
-        hm = None if rm is None else np.empty((u, n), dt)
-        d = workspace.empty((t, u, n), dt) if save else None                 # f'(z_t)
+        hs[:, 0] = state_or_zeros(h0, n, u, dt, mod).T
+        rec = mod.empty((u, n), dt)
+        hm = None if rm is None else mod.empty((u, n), dt)
+        d = workspace.empty((t, u, n), dt, mod) if save else None                 # f'(z_t)
         with np.errstate(over="ignore"):
             for k in range(t):
                 zk = z[k]
                 if per_step:
-                    np.matmul(w_all, zs[:, k], out=zk)
+                    mod.matmul(w_all, zs[:, k], out=zk)
                 else:
                     if rm is None:
-                        np.matmul(rs_t, hs[:, k], out=rec)
+                        mod.matmul(rs_t, hs[:, k], out=rec)
                     else:                                  # recurrent dropout: a_{t-1} * m
-                        np.multiply(hs[:, k], rm, out=hm)
-                        np.matmul(rs_t, hm, out=rec)
+                        mod.multiply(hs[:, k], rm, out=hm)
+                        mod.matmul(rs_t, hm, out=rec)
                     zk += rec
                 act.apply(zk)
                 if save:
                     act.deriv(zk, d[k])
                 if partial is not None and partial[k]:
                     off = ~mt[k]
-                    np.copyto(zk, hs[:, k], where=off)
+                    mod.copyto(zk, hs[:, k], where=off)
                     if save:
                         d[k][:, off] = 0
                 hs[:, k + 1] = zk
@@ -128,27 +130,28 @@ class SimpleRNN(Function):
         return hs[:, t].T.copy()                                       # (N, U)
 
     def backward(self, gy):
+        mod = array_module(gy)
         zs, r, d = self.saved
         n, t, f, u = self.dims
         mt, partial, norms = self.mt, self.partial, self.norms
         x_, kernel, recurrent_kernel, bias, h0 = self.like
         need = self.needs_input_grad
         dt, rm = zs.dtype, self.rm
-        dh = np.zeros((u, n), dt)
-        dz = workspace.empty((u, t, n), dt)
+        dh = mod.zeros((u, n), dt)
+        dz = workspace.empty((u, t, n), dt, mod)
         for k in range(t - 1, -1, -1):
             add_step_grad(dh, gy, k, t)
             record_norm(norms, dh)
             dzk = dz[:, k]
-            np.multiply(dh, d[k], out=dzk)
+            mod.multiply(dh, d[k], out=dzk)
             if partial is not None and partial[k]:
                 keep = dh * ~mt[k]
-                np.matmul(r, dzk, out=dh)
+                mod.matmul(r, dzk, out=dh)
                 if rm is not None:
                     dh *= rm
                 dh += keep
             else:
-                np.matmul(r, dzk, out=dh)
+                mod.matmul(r, dzk, out=dh)
                 if rm is not None:
                     dh *= rm
         dz2 = flat(dz)

@@ -6,6 +6,7 @@ integer arrays, where repeated indices accumulate (`np.add.at`).
 
 import numpy as np
 
+from ember import backend
 from ember.autograd import Function, unbroadcast
 from ember.tensor import Tensor
 
@@ -85,6 +86,8 @@ class GetItem(Function):
 
     def forward(self, x, key):
         self.key, self.advanced = _index_key(key)
+        if type(x) is not np.ndarray:  # index arrays go to the device of x
+            self.key = backend.device_key(self.key, backend.array_module(x))
         self.shape = x.shape
         try:
             return x[self.key]
@@ -92,9 +95,9 @@ class GetItem(Function):
             raise IndexError(f"getitem: {e} (tensor of shape {x.shape})") from None
 
     def backward(self, gy):
-        gx = np.zeros(self.shape, dtype=gy.dtype)
+        gx = backend.array_module(gy).zeros(self.shape, dtype=gy.dtype)
         if self.advanced:
-            np.add.at(gx, self.key, gy)
+            backend.scatter_add(gx, self.key, gy)
         else:
             gx[self.key] = gy
         return gx, None
@@ -176,9 +179,10 @@ class Repeat(Function):
             r = int(self.repeats)
             g = gy.reshape(shape[:axis] + (n, r) + shape[axis + 1:]).sum(axis=axis + 1)
         else:
+            xp = backend.array_module(gy)
             owner = np.repeat(np.arange(n), np.broadcast_to(self.repeats, (n,)))
-            g = np.zeros(shape, dtype=gy.dtype)
-            np.add.at(np.moveaxis(g, axis, 0), owner, np.moveaxis(gy, axis, 0))
+            g = xp.zeros(shape, dtype=gy.dtype)
+            backend.scatter_add(xp.moveaxis(g, axis, 0), owner, xp.moveaxis(gy, axis, 0))
         return g.reshape(self.shape), None, None
 
 

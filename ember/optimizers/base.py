@@ -17,8 +17,10 @@ import warnings
 
 import numpy as np
 
+from ember import backend
 from ember.autograd import GradientTape
 from ember.autograd import grad as _grad
+from ember.device import current_device, device
 from ember.distribution import reduce_gradients
 from ember.optimizers import clipping
 from ember.optimizers._checks import (
@@ -110,8 +112,11 @@ class Optimizer(StateMixin):
         self._lr_multipliers = {}  # id(variable) -> (variable, factor)
         self._no_decay_ids = set()
         self._no_decay_names = ()
-        self._iterations = Variable(np.zeros((), dtype=np.int64), trainable=False,
-                                    name=f"{self.name}/iteration")
+        # The step counter stays on the host whatever the device: the bias corrections read it
+        # as a Python number every step, and reading it from a GPU would wait for the GPU.
+        with device("cpu"):
+            self._iterations = Variable(np.zeros((), dtype=np.int64), trainable=False,
+                                        name=f"{self.name}/iteration")
         self._state["iterations"] = self._iterations
         for var, factor in (lr_multipliers or {}).items():
             self.set_lr_multiplier(var, factor)
@@ -229,14 +234,18 @@ class Optimizer(StateMixin):
             for avg, v in zip(self._averages, variables):
                 avg.data[...] = v.data
 
-    def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
-        """A state Variable not tied to one model variable (state key: `name`)."""
+    def add_variable(self, shape, initializer="zeros", dtype=None, name=None, like=None):
+        """A state Variable not tied to one model variable (state key: `name`), on the device
+        of array `like` (default: of the variables the optimizer was built on)."""
         if name is None or name in self._state:
             raise ValueError(f"add_variable: `name` must be a new state key; received {name!r}")
         fill = {"zeros": 0.0, "ones": 1.0}.get(initializer, initializer)
         dtype = np.dtype(dtype) if dtype is not None else (
             self._trainable_variables[0].dtype if self._trainable_variables else np.float32)
-        var = Variable(np.full(shape, fill, dtype=dtype), trainable=False,
+        if like is None and self._trainable_variables:
+            like = self._trainable_variables[0].data
+        xp = backend.array_module(like) if like is not None else current_device().xp
+        var = Variable(xp.full(shape, fill, dtype=dtype), trainable=False,
                        name=f"{self.name}/{name}")
         self._state[name] = var
         return var
@@ -244,7 +253,8 @@ class Optimizer(StateMixin):
     def add_optimizer_variables(self, var_list, name, initializer="zeros"):
         """One slot per variable, of its shape and dtype; state key `f"{name}/{index}"`."""
         return [self.add_variable(v.shape, initializer, v.dtype,
-                                  f"{name}/{self._get_variable_index(v)}") for v in var_list]
+                                  f"{name}/{self._get_variable_index(v)}", like=v.data)
+                for v in var_list]
 
     def _get_variable_index(self, variable):
         try:
@@ -303,7 +313,7 @@ class Optimizer(StateMixin):
         grads = [self._as_gradient(g, v) for g, v in kept]
         grads = reduce_gradients(grads)  # averaged over the ranks under DataParallel
         if self.loss_scale_factor is not None:
-            grads = [g / np.asarray(self.loss_scale_factor, g.dtype) for g in grads]
+            grads = [g / g.dtype.type(self.loss_scale_factor) for g in grads]
         grads = self._clip_gradients(grads)
         lr = self.learning_rate
         self._apply_weight_decay(variables, lr)
@@ -313,7 +323,10 @@ class Optimizer(StateMixin):
         self._iterations.data += 1
 
     def _as_gradient(self, g, variable):
-        arr = g.data if isinstance(g, Tensor) else np.asarray(g)
+        arr = g.data if isinstance(g, Tensor) else g
+        # a gradient goes where its variable lives
+        arr = backend.asarray(arr if backend.is_array(arr) else np.asarray(arr),
+                              like=variable.data)
         if arr.dtype.kind not in "fiu":
             raise TypeError(f"apply: the gradient of variable {variable.name!r} must be numeric; "
                             f"received dtype {arr.dtype}")

@@ -28,7 +28,7 @@ def l2_norm(g):
     top = float(np.max(np.abs(g)))
     if top == 0.0 or not math.isfinite(top):
         return top
-    s = (g / np.asarray(top, dtype=g.dtype)).ravel()
+    s = (g / g.dtype.type(top)).ravel()
     return top * math.sqrt(float(np.dot(s, s)))
 
 

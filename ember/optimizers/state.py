@@ -6,6 +6,7 @@ ordered `_state` dict (state key -> Variable) and `build`.
 
 import numpy as np
 
+from ember import backend
 from ember.optimizers._checks import check_learning_rate
 from ember.optimizers.schedules import LearningRateSchedule
 from ember.optimizers.schedules import deserialize as _deserialize_schedule
@@ -79,12 +80,13 @@ class StateMixin:
                              f"missing {missing}, unexpected {unexpected}")
         arrays = {}
         for key, var in self._state.items():
-            arr = np.asarray(_to_array(state[key], var.dtype))
+            arr = _to_array(state[key], var.dtype)
+            arr = arr if backend.is_array(arr) else np.asarray(arr)
             if arr.shape != var.shape:
                 raise ValueError(f"set_state: state {key!r} must have shape {var.shape}; "
                                  f"received shape {arr.shape}")
             arrays[key] = arr
-        for key, arr in arrays.items():
-            self._state[key].data[...] = arr
+        for key, arr in arrays.items():  # each slot stays on its device
+            self._state[key].data[...] = backend.asarray(arr, like=self._state[key].data)
         if "learning_rate" in state and not callable(self._learning_rate):
             self._learning_rate = check_learning_rate(float(np.asarray(state["learning_rate"])))

@@ -2,13 +2,15 @@
 
 Each takes `seed`: None (ember's global generator), an int (the same values at every call), a
 `SeedGenerator` (new values at every call, repeatable from its seed) or a `np.random.Generator`.
-Samples are drawn on the host with NumPy and returned as constant Tensors (no gradient flows
-into a sample; `dropout` and `shuffle` pass gradients to their input).
+Samples are drawn on the host with NumPy (so an int seed gives Keras' NumPy-backend values on
+every device) and returned as constant Tensors on the current device (`ember.device`); no
+gradient flows into a sample; `dropout` and `shuffle` pass gradients to their input.
 """
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
+from ember.device import current_device
 from ember.random.seed_generator import draw_generator
 from ember.tensor import Tensor
 
@@ -36,7 +38,12 @@ def _float(dtype, where):
 
 
 def _value(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return backend.to_host(x.data if isinstance(x, Tensor) else x)
+
+
+def _placed(sample):
+    """A host sample as a Tensor on the current device (no copy on the CPU)."""
+    return Tensor._wrap(backend.asarray(sample, xp=current_device().xp))
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
@@ -54,7 +61,7 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """
     dtype = _float(dtype, "normal")
     rng = draw_generator(seed, "normal")
-    return Tensor._wrap(rng.normal(mean, stddev, _shape(shape, "normal")).astype(dtype))
+    return _placed(rng.normal(mean, stddev, _shape(shape, "normal")).astype(dtype))
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
@@ -67,7 +74,7 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     """
     dtype = _float(dtype, "uniform")
     rng = draw_generator(seed, "uniform")
-    return Tensor._wrap(rng.uniform(minval, maxval, _shape(shape, "uniform")).astype(dtype))
+    return _placed(rng.uniform(minval, maxval, _shape(shape, "uniform")).astype(dtype))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
@@ -86,7 +93,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     while bad.any():
         z[bad] = rng.standard_normal(int(bad.sum()))
         bad = np.abs(z) > 2
-    return Tensor._wrap((mean + stddev * z).astype(dtype))
+    return _placed((mean + stddev * z).astype(dtype))
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
@@ -101,7 +108,7 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
     if dtype.kind not in "iu":
         raise ValueError(f"randint: `dtype` must be an integer dtype; received dtype={dtype}")
     rng = draw_generator(seed, "randint")
-    return Tensor._wrap(rng.integers(minval, maxval, _shape(shape, "randint"), dtype=dtype))
+    return _placed(rng.integers(minval, maxval, _shape(shape, "randint"), dtype=dtype))
 
 
 def categorical(logits, num_samples, dtype="int32", seed=None):
@@ -131,7 +138,7 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     cdf = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
     u = rng.random((logits.shape[0], int(num_samples)))
     idx = (u[:, :, None] >= cdf[:, None, :]).sum(axis=-1)
-    return Tensor._wrap(np.minimum(idx, logits.shape[1] - 1).astype(dtype))
+    return _placed(np.minimum(idx, logits.shape[1] - 1).astype(dtype))
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
@@ -192,7 +199,7 @@ def gamma(shape, alpha, dtype=None, seed=None):
     """
     dtype = _float(dtype, "gamma")
     rng = draw_generator(seed, "gamma")
-    return Tensor._wrap(rng.gamma(_value(alpha), 1.0, _shape(shape, "gamma")).astype(dtype))
+    return _placed(rng.gamma(_value(alpha), 1.0, _shape(shape, "gamma")).astype(dtype))
 
 
 def binomial(shape, counts, probabilities, dtype=None, seed=None):
@@ -208,7 +215,7 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None):
     dtype = _float(dtype, "binomial")
     rng = draw_generator(seed, "binomial")
     out = rng.binomial(_value(counts), _value(probabilities), _shape(shape, "binomial"))
-    return Tensor._wrap(out.astype(dtype))
+    return _placed(out.astype(dtype))
 
 
 def beta(shape, alpha, beta, dtype=None, seed=None):
@@ -221,7 +228,7 @@ def beta(shape, alpha, beta, dtype=None, seed=None):
     """
     dtype = _float(dtype, "beta")
     rng = draw_generator(seed, "beta")
-    return Tensor._wrap(rng.beta(_value(alpha), _value(beta), _shape(shape, "beta"))
+    return _placed(rng.beta(_value(alpha), _value(beta), _shape(shape, "beta"))
                         .astype(dtype))
 
 

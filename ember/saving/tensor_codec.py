@@ -27,6 +27,7 @@ import struct
 
 import numpy as np
 
+from ember import backend
 from ember.saving.errors import FileFormatError
 
 #: safetensors dtype codes -> NumPy dtypes (little-endian). Nothing else is ever read.
@@ -78,7 +79,7 @@ def write_tensors(stream, tensors, metadata=None):
         if not isinstance(name, str) or not name or name == "__metadata__":
             raise ValueError(f"tensor names must be non-empty strings (not '__metadata__'); "
                              f"received {name!r}")
-        arr = np.asarray(value)
+        arr = backend.to_host(value)  # a tensor on a GPU is written from a host copy
         try:
             code = dtype_code(arr.dtype)
         except TypeError as e:

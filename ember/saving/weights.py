@@ -33,8 +33,7 @@ generator in a `BackupAndRestore` checkpoint.
 
 import warnings
 
-import numpy as np
-
+from ember import backend
 from ember.layers.base import Layer, to_snake_case
 
 
@@ -80,8 +79,9 @@ def collect_weights(model):
 
 
 def weight_arrays(model):
-    """key -> ndarray (the live arrays, not copies) for writing."""
-    return {key: var.data for key, (_, var) in collect_weights(model).items()}
+    """key -> ndarray for writing: the live arrays of host weights (not copies), host copies
+    of weights on a device."""
+    return {key: backend.to_host(var.data) for key, (_, var) in collect_weights(model).items()}
 
 
 def _layer_path(key):
@@ -136,6 +136,6 @@ def assign_weights(model, arrays, source, skip_mismatch=False):
     count = 0
     for key, (_, var) in target.items():
         if _layer_path(key) not in problems:
-            var.data[...] = np.asarray(arrays[key], dtype=var.dtype)
+            var.data[...] = backend.asarray(arrays[key], dtype=var.dtype, like=var.data)
             count += 1
     return count

@@ -25,6 +25,7 @@ transform are not computed: the transforms are random draws, not weights).
 
 import numpy as np
 
+from ember import backend
 from ember.autograd import Function
 from ember.tensor import Tensor
 
@@ -112,22 +113,30 @@ class AffineSample(Function):
     def forward(self, x, transforms, interpolation, fill_mode, fill_value):
         n, h, w, c = x.shape
         taps, filled = _taps(transforms, (n, h, w), interpolation, fill_mode, x.dtype)
+        xp = backend.array_module(x)
+        if xp is not np:  # the sampling plan is computed on the host, then moved to x's device
+            taps = [(xp.asarray(f), xp.asarray(wt)) for f, wt in taps]
+            filled = None if filled is None else xp.asarray(filled)
         rows = x.reshape(n * h * w, c)
-        y = np.zeros(x.shape, x.dtype)
+        y = xp.zeros(x.shape, x.dtype)
         for flat, weight in taps:
-            y += weight[..., None] * np.take(rows, flat, axis=0)
+            y += weight[..., None] * xp.take(rows, flat, axis=0)
         if filled is not None and fill_value != 0:
-            y += (filled * np.asarray(fill_value, x.dtype))[..., None]
+            y += (filled * x.dtype.type(fill_value))[..., None]
         if self.needs_input_grad[0]:
             self.taps, self.shape = taps, x.shape
         return y
 
     def backward(self, gy):
         n, h, w, c = self.shape
-        gx = np.zeros((n * h * w, c), gy.dtype)
+        xp = backend.array_module(gy)
+        gx = xp.zeros((n * h * w, c), gy.dtype)
         for flat, weight in self.taps:
             contrib = weight[..., None] * gy  # (N, H, W, C)
             idx = flat.ravel()
+            if xp is not np:  # on a device: one scatter-add of all channels per tap
+                backend.scatter_add(gx, idx, contrib.reshape(-1, c))
+                continue
             for ch in range(c):  # a loop over channels, not pixels
                 gx[:, ch] += np.bincount(idx, weights=contrib[..., ch].ravel(),
                                          minlength=n * h * w).astype(gy.dtype, copy=False)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ember import ops
+from ember import backend, ops
 from ember.layers._utils import cast_inputs
 from ember.layers.base import Layer
 from ember.tensor import Tensor
@@ -91,9 +91,11 @@ class Normalization(Layer):
         self._bshape = tuple(int(input_shape[a]) if a in kept else 1
                              for a in range(len(input_shape)))
         if self.input_mean is not None:
-            self.mean = Tensor._wrap(np.broadcast_to(self.input_mean, stats_shape).copy())
-            self.variance = Tensor._wrap(np.broadcast_to(self.input_variance,
-                                                         stats_shape).copy())
+            xp = self._home_xp()  # given statistics live on the layer's device
+            self.mean = Tensor._wrap(backend.asarray(
+                np.broadcast_to(self.input_mean, stats_shape).copy(), xp=xp))
+            self.variance = Tensor._wrap(backend.asarray(
+                np.broadcast_to(self.input_variance, stats_shape).copy(), xp=xp))
         else:
             self.mean = self.add_weight(stats_shape, "zeros", trainable=False, name="mean")
             self.variance = self.add_weight(stats_shape, "ones", trainable=False,
@@ -115,7 +117,8 @@ class Normalization(Layer):
             raise ValueError(f"Normalization '{self.name}': the statistics were given as "
                              "`mean` and `variance`; adapt() cannot replace them")
         if isinstance(data, Tensor | np.ndarray | list):
-            arr = data.data if isinstance(data, Tensor) else np.asarray(data)
+            # statistics are gathered on the host (float64), from a host copy of device data
+            arr = backend.to_host(data.data) if isinstance(data, Tensor) else np.asarray(data)
             size = arr.shape[0] if arr.ndim else 1
             step = size if batch_size is None else max(int(batch_size), 1)
             batches = (arr[i:i + step] for i in range(0, max(size, 1), step))
@@ -127,8 +130,8 @@ class Normalization(Layer):
                 break
             if isinstance(batch, tuple | list) and not isinstance(data, list):
                 batch = batch[0]  # (x, y) batches: the features
-            b = np.asarray(batch.data if isinstance(batch, Tensor) else batch,
-                           dtype=np.float64)  # float64 on purpose: sums over the whole data
+            b = backend.to_host(batch.data if isinstance(batch, Tensor) else batch).astype(
+                np.float64)  # float64 on purpose: sums over the whole data
             if not self.built:
                 self._maybe_build([(None, *b.shape[1:])])
             reduce = tuple(a for a in range(b.ndim) if a not in self._kept_axes)

@@ -8,7 +8,7 @@ and A_w (Wo, W) the interpolation matrices of `interpolation_matrix`; it is buil
 
 import numpy as np
 
-from ember import ops
+from ember import backend, ops
 from ember.tensor import Tensor
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest")
@@ -85,13 +85,15 @@ def resize_images(x, height, width, interpolation="bilinear"):
     if (h, w) == (height, width):
         return x
     if n == 0:
-        return Tensor._wrap(np.zeros((0, height, width, c), x.dtype))
+        return Tensor._wrap(backend.array_module(x.data).zeros((0, height, width, c), x.dtype))
     y = x
     if h != height:
-        a_h = Tensor._wrap(interpolation_matrix(h, height, interpolation, x.dtype))
+        a_h = Tensor._wrap(backend.asarray(interpolation_matrix(h, height, interpolation,
+                                                                x.dtype), like=x.data))
         y = ops.reshape(ops.matmul(a_h, ops.reshape(y, (n, h, w * c))), (n, height, w, c))
     if w != width:
-        a_w = Tensor._wrap(interpolation_matrix(w, width, interpolation, x.dtype))
+        a_w = Tensor._wrap(backend.asarray(interpolation_matrix(w, width, interpolation,
+                                                                x.dtype), like=x.data))
         y = ops.reshape(ops.matmul(a_w, ops.reshape(y, (n * height, w, c))),
                         (n, height, width, c))
     return y
