@@ -184,17 +184,23 @@ def set_device(name):
     return dev
 
 
-@contextlib.contextmanager
 def device(name):
     """Create tensors, weights, optimizer slots and random generators on `name` inside the
     block (Keras 3's `keras.device`): "cpu", "gpu" (the first GPU), "gpu:1", ...
+
+    The name is checked at the call, before any `with`: a device the machine cannot provide
+    (no CuPy, no CUDA device) raises `DeviceUnavailableError` at once.
 
     >>> import ember
     >>> with ember.device("cpu"):
     ...     ember.zeros((2,)).device
     'cpu'
     """
-    dev = get_device(name)
+    return _device_block(get_device(name))
+
+
+@contextlib.contextmanager
+def _device_block(dev):
     use = contextlib.nullcontext() if dev.entry is None or dev.entry.use is None \
         else dev.entry.use(dev.index)
     _state["stack"].append(dev)

@@ -217,6 +217,12 @@ class CompileMetrics(metrics_module.Metric):
     def metrics(self):
         return [m for _, m, _ in self._entries]
 
+    @property
+    def variables(self):
+        """The state Variables of every compiled metric (as Keras': what a distributed run
+        sums over the ranks, and what a backup saves)."""
+        return [v for m in self.metrics for v in m.variables]
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Update every compiled metric with the model's targets and outputs (any structure
         the model takes: one array, a list in output order, a dict keyed by output name)."""

@@ -61,7 +61,7 @@ def torch_pads(padding, hw, k, s, d):
     return (left, r, t, b)
 
 
-def compare(ember_fn, torch_fn, arrays, to_torch, from_torch_grads, seed=0):
+def compare(ember_fn, torch_fn, arrays, to_torch, from_torch_grads, seed=0, grad_tol=GRAD):
     """Run both on float32 copies of `arrays`, seed the same output gradient, compare."""
     ts = [ember.Variable(a.astype(np.float32)) for a in arrays]
     y = ember_fn(*ts)
@@ -74,7 +74,7 @@ def compare(ember_fn, torch_fn, arrays, to_torch, from_torch_grads, seed=0):
     ty.backward(from_torch_grads["gy"](gy))
     for i, (t, p) in enumerate(zip(ts, tt)):
         np.testing.assert_allclose(t.grad.numpy(), from_torch_grads["g"][i](p.grad.numpy()),
-                                   **GRAD, err_msg=f"gradient of input {i}")
+                                   **grad_tol, err_msg=f"gradient of input {i}")
 
 
 def conv_io(n_inputs_4d=1):
@@ -159,9 +159,11 @@ def test_conv2d_larger_batch_uses_chunks(monkeypatch):
         w = rng.standard_normal((3, 3, 8 // groups, 16)) / math.sqrt(72 / groups)
         b = rng.standard_normal(16)
         to_torch, conv = conv_io()
+        # the weight gradient sums 40*20*18 = 14,400 products (entries up to ~300): float32
+        # summation in another order differs by about eps * 300 * sqrt(14,400) ~ 4e-3 / 10
         compare(lambda a, v, c, g=groups: conv2d(a, v, c, 1, "same", 1, g),
                 lambda a, v, c, g=groups: F.conv2d(a, v, c, padding=1, groups=g),
-                [x, w, b], to_torch, conv)
+                [x, w, b], to_torch, conv, grad_tol=dict(atol=1e-3, rtol=1e-3))
 
 
 @pytest.mark.parametrize("k, s, padding, d, groups", [
