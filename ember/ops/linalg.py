@@ -45,13 +45,14 @@ class MatMul(Function):
         return gx, gw
 
 
-def matmul(x, w):
+def matmul(x1, x2):
     """Matrix product with batching and NumPy's rules for vectors (the `@` operator).
 
     >>> import ember
     >>> (ember.ones((2, 3)) @ ember.ones((3, 4))).shape
     (2, 4)
     """
+    x, w = x1, x2
     if not isinstance(x, Tensor) and not isinstance(w, Tensor):
         x = Tensor(x)
     if not isinstance(x, Tensor):
@@ -61,13 +62,13 @@ def matmul(x, w):
     return MatMul.apply(x, w)
 
 
-def dot(x, y):
+def dot(x1, x2):
     """NumPy's `dot`: inner product of vectors, matrix product of matrices, and for N-D `x`
     a sum over the last axis of `x` and the second-to-last axis of `y`."""
-    from ember.ops.shape import reshape, transpose  # noqa: PLC0415
+    from ember.ops.shaping import reshape, transpose  # noqa: PLC0415
 
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    y = y if isinstance(y, Tensor) else Tensor(y)
+    x = x1 if isinstance(x1, Tensor) else Tensor(x1)
+    y = x2 if isinstance(x2, Tensor) else Tensor(x2)
     if x.ndim <= 2 and y.ndim <= 2 or y.ndim == 1:
         return matmul(x, y)
     k = y.shape[-2]
