@@ -10,6 +10,7 @@ Python numbers are *weak* (they take the other operand's kind: `int32 tensor + 2
 (float64 in, float64 out), as NumPy and Keras' NumPy backend do.
 """
 
+import builtins
 import functools
 
 import numpy as np
@@ -128,10 +129,15 @@ def promote(op, *args, names=None, to_float=False):
     bool result `floatx()` (ops such as `sqrt` and `divide`).
     """
     names = names or [f"x{i + 1}" for i in range(len(args))]
+    # NumPy float64 data becomes floatx (ember's rule) unless a float64 tensor takes part: then
+    # it keeps its precision
+    keep64 = builtins.any(isinstance(a, Tensor) and a.dtype == np.float64 for a in args)
     items = []
     for a, name in zip(args, names):
         if isinstance(a, bool | int | float) and not isinstance(a, np.generic):
             items.append(a)
+        elif keep64 and isinstance(a, np.ndarray | np.generic) and a.dtype == np.float64:
+            items.append(Tensor._wrap(np.asarray(a)))
         else:
             items.append(as_tensor(a, op, name))
     dtype = result_type(*items)

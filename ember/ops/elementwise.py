@@ -383,7 +383,7 @@ def sign(x):
     return Sign.apply(x)
 
 
-def clip(x, x_min, x_max):
+def clip(x, x_min=None, x_max=None):
     """Limit values to [x_min, x_max]; the gradient passes inside the interval (either bound
     may be None). Bool inputs become int32, as Keras.
 

@@ -498,4 +498,4 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     values = np.where(np.isnan(d), nan, np.where(
         d == np.inf, finfo.max if posinf is None else posinf,
         finfo.min if neginf is None else neginf)).astype(x.dtype)
-    return where(np.isfinite(d), x, values)
+    return where(np.isfinite(d), x, Tensor._wrap(values))

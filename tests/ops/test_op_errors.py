@@ -86,8 +86,8 @@ def test_shape_op_errors():
            "along axis 1", lambda: ops.repeat(t(2, 3), [1, 2], axis=1))
     raises(ValueError, "tile: reps must be >= 0; received (-1,)", lambda: ops.tile(t(2), -1))
     raises(ValueError, "pad: pad widths must be >= 0", lambda: ops.pad(t(2, 3), -1))
-    raises(ValueError, "pad: mode must be 'constant' or 'edge'; received 'reflect'",
-           lambda: ops.pad(t(2, 3), 1, mode="reflect"))
+    raises(ValueError, "pad: mode must be 'constant', 'edge', 'reflect', 'symmetric' or "
+           "'wrap'; received 'mean'", lambda: ops.pad(t(2, 3), 1, mode="mean"))
     raises(IndexError, "getitem: index 5 is out of bounds for axis 0 with size 2 (tensor of "
            "shape (2, 3))", lambda: t(2, 3)[5])
 
