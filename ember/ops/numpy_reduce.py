@@ -26,7 +26,8 @@ from ember.tensor import Tensor
 def _to_last(x, axes):
     """x with `axes` moved last and merged into one: (kept..., n)."""
     rest = [a for a in range(x.ndim) if a not in axes]
-    return np.transpose(x, rest + list(axes)).reshape([x.shape[a] for a in rest] + [-1])
+    n = int(np.prod([x.shape[a] for a in axes]))
+    return np.transpose(x, rest + list(axes)).reshape([x.shape[a] for a in rest] + [n])
 
 
 class Prod(Function):
@@ -195,7 +196,8 @@ def _quantile(x, q, axis, method, keepdims, op, ignore_nan):
     axes = normalize_axes(axis, x.ndim, op)
     rest = [a for a in range(x.ndim) if a not in axes]
     kept_shape = [x.shape[a] for a in rest]
-    xt = reshape(transpose(x, rest + list(axes)), kept_shape + [-1])  # (..., n)
+    n_red = int(np.prod([x.shape[a] for a in axes]))
+    xt = reshape(transpose(x, rest + list(axes)), kept_shape + [n_red])  # (..., n)
     n = xt.shape[-1]
     s = sort(xt, axis=-1)  # NaN last
     if ignore_nan:

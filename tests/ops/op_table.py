@@ -1078,8 +1078,8 @@ def _with_empty_batch(entry):
 
 TABLE += _extension_entries("ops_conv/op_table_entries.py", "conv_entries")
 TABLE += _extension_entries("ops_rnn/op_table_entries.py", "rnn_entries")
-for _file, _builder in [("elementwise", "elementwise_entries"), ("other", "other_entries"),
-                        ("core", "core_entries")]:
+for _file in ("elementwise", "reduce", "shape", "core"):  # keras.ops.numpy and core ops
+    _builder = f"{_file}_entries"
     TABLE += _extension_entries(f"ops_numpy/entries_{_file}.py", _builder, empty_batch=False)
 
 BY_NAME = {e.name: e for e in TABLE}

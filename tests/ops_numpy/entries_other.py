@@ -1,2 +1,0 @@
-def other_entries(Entry, Sample):
-    return ()

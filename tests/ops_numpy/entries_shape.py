@@ -1,0 +1,2 @@
+def shape_entries(Entry, Sample):
+    return ()
