@@ -295,7 +295,7 @@ DIFFERENTIABLE = (
     "sparse_softmax_cross_entropy", "softmax_cross_entropy", "sigmoid_binary_cross_entropy",
     "dropout", "batch_norm_train", "layer_norm",
     # keras.ops core
-    "saturate_cast", "slice", "slice_update", "scatter", "scatter_update", "unstack",
+    "slice", "slice_update", "scatter", "scatter_update", "unstack",
     "rearrange",
     # keras.ops.numpy: elementwise
     "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh",
@@ -329,12 +329,12 @@ NON_DIFFERENTIABLE = (
     "unravel_index", "bincount", "histogram", "isin", "nonzero",
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
     "arange", "eye", "identity", "tri", "bartlett", "blackman", "hamming", "hanning",
-    "kaiser", "stop_gradient", "view",
+    "kaiser", "stop_gradient", "view", "saturate_cast",
 )
 # Float results that are deliberately outside the graph (constants made like an input,
 # stop_gradient): the op table checks they never require grad.
 CONSTANT_RESULTS = ("zeros_like", "ones_like", "empty_like", "full_like", "stop_gradient",
-                    "view")
+                    "view", "unique")
 # Ops that return Python values (or their input unchanged) rather than a computed tensor:
 # tested by tests/ops_numpy/test_queries.py instead of the op table.
 QUERIES = ("shape", "dtype", "is_tensor", "size", "ndim", "convert_to_numpy",

@@ -53,12 +53,13 @@ class ScatterUpdate(Function):
             gx = gy.copy()
             gx[self.idx] = 0
             # duplicates: only the last write of each position reaches the output
-            flat = np.ravel_multi_index(self.idx, gy.shape) if self.idx else None
-            if flat is not None and np.ndim(flat) and len(np.unique(flat)) != len(flat):
-                last = np.zeros(len(flat), dtype=bool)
-                _, pos = np.unique(flat[::-1], return_index=True)
-                last[len(flat) - 1 - pos] = True
-                gu = gu * last.reshape((-1,) + (1,) * (gu.ndim - 1))
+            if self.idx and np.ndim(self.idx[0]) == 1:
+                rows = np.stack(self.idx, axis=-1)  # (N, k) index tuples
+                if len(np.unique(rows, axis=0)) != len(rows):
+                    last = np.zeros(len(rows), dtype=bool)
+                    _, pos = np.unique(rows[::-1], axis=0, return_index=True)
+                    last[len(rows) - 1 - pos] = True
+                    gu = gu * last.reshape((-1,) + (1,) * (gu.ndim - 1))
         else:
             gx = gy
         return gx, gu, None, None
@@ -151,8 +152,10 @@ def saturate_cast(x, dtype):
         info = np.iinfo(dt)
         lo, hi = info.min, info.max
         if x.dtype.kind == "f":  # the float nearest the bound that still fits
-            lo = np.nextafter(np.asarray(lo, x.dtype), 0) if np.asarray(lo, x.dtype) < lo else lo
-            hi = np.nextafter(np.asarray(hi, x.dtype), 0) if np.asarray(hi, x.dtype) > hi else hi
+            # Python comparisons: NumPy would round the int bound to x's dtype first
+            flo, fhi = np.asarray(lo, x.dtype), np.asarray(hi, x.dtype)
+            lo = np.nextafter(flo, np.zeros_like(flo)) if float(flo) < lo else flo
+            hi = np.nextafter(fhi, np.zeros_like(fhi)) if float(fhi) > hi else fhi
         elif x.dtype.kind in "iu":
             src = np.iinfo(x.dtype)
             lo, hi = builtins.max(lo, src.min), builtins.min(hi, src.max)

@@ -97,7 +97,7 @@ class Einsum(Function):
             axes = tuple(k for k, n in enumerate(x.shape) if n == 1 and self.sizes[t[k]] != 1)
             if axes:
                 g = g.sum(axis=axes, keepdims=True)
-            grads.append(np.ascontiguousarray(g, dtype=gy.dtype))
+            grads.append(np.array(g, dtype=gy.dtype))  # a private, writable copy
         return tuple(grads)
 
 
@@ -134,8 +134,10 @@ def tensordot(x1, x2, axes=2):
     free_a = [v for v in range(a.ndim) if v not in ax_a]
     free_b = [v for v in range(b.ndim) if v not in ax_b]
     k = int(np.prod([a.shape[v] for v in ax_a]))
-    am = reshape(transpose(a, free_a + ax_a), (-1, k))
-    bm = reshape(transpose(b, ax_b + free_b), (k, -1))
+    ma = int(np.prod([a.shape[v] for v in free_a]))
+    mb = int(np.prod([b.shape[v] for v in free_b]))
+    am = reshape(transpose(a, free_a + ax_a), (ma, k))
+    bm = reshape(transpose(b, ax_b + free_b), (k, mb))
     return reshape(matmul(am, bm), [a.shape[v] for v in free_a] + [b.shape[v] for v in free_b])
 
 
