@@ -46,11 +46,15 @@ def core_entries(Entry, Sample):
     # (saturate_cast: integer targets here; a float target is clip + cast, differentiable)
 
     def np_slice_update(x, u, start_indices):
+        if x.ndim == 0:
+            return np.array(u, dtype=float)
         out = x.copy()
         out[tuple(slice(s, s + k) for s, k in zip(start_indices, u.shape))] = u
         return out
 
     def t_slice_update(t, x, u, start_indices):
+        if x.ndim == 0:
+            return u + 0 * x
         out = x.clone()
         out[tuple(slice(s, s + k) for s, k in zip(start_indices, u.shape))] = u
         return out
@@ -119,7 +123,9 @@ def core_entries(Entry, Sample):
     E.append(Entry("view", lambda x, dtype: ops.view(x, dtype),
                    lambda x, dtype: np.frombuffer(x.tobytes(), dtype).reshape(
                        x.shape[:-1] + (x.shape[-1] * x.itemsize // np.dtype(dtype).itemsize,)),
-                   lambda t, x, dtype: x.view(getattr(t, dtype)),
+                   lambda t, x, dtype: x.contiguous().view(getattr(t, dtype)) if x.numel() else
+                   t.zeros(x.shape[:-1] + (x.shape[-1] * 4 // np.dtype(dtype).itemsize,),
+                           dtype=getattr(t, dtype)),
                    (Sample("uint8", (ints,), {"dtype": "uint8"}),
                     Sample("float32", (ints,), {"dtype": "float32"}),
                     Sample("int16", (ints[0],), {"dtype": "int16"}),

@@ -199,11 +199,19 @@ def _space_entries(Entry, Sample):
                        [x ** p for p in (range(N or len(x)) if increasing
                                          else reversed(range(N or len(x))))], axis=1)
                    if (N or len(x)) else np.zeros((len(x), 0)),
-                   lambda t, x, N=None, increasing=False: t.vander(x, N, increasing),
+                   lambda t, x, N=None, increasing=False: _t_vander(t, x, N, increasing),
                    (Sample("default", (n(3),)), Sample("N", (n(3),), {"N": 4}),
                     Sample("increasing", (n(4),), {"increasing": True}),
                     Sample("size0", (n(0),)))))
     return E
+
+
+def _t_vander(t, x, N=None, increasing=False):
+    # composed (torch.vander's backward modifies a saved tensor in place)
+    k = len(x) if N is None else N
+    powers = range(k) if increasing else reversed(range(k))
+    cols = [x ** p for p in powers]
+    return t.stack(cols, 1) if cols else x.reshape(-1, 1)[:, :0] * 1
 
 
 def _einsum_samples(Sample, rng):

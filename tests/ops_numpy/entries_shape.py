@@ -154,7 +154,7 @@ def _index_result_entries(Entry, Sample):
                                               bins + 1)] for lo, hi in zip(e[:-1], e[1:])],
                        dtype=np.int32),
                    lambda t, x, bins=10, range=None: t.histc(
-                       x, bins, *(range or (x.min(), x.max()))).int(),
+                       x, bins, *(range or (float(x.min()), float(x.max())))).int(),
                    (Sample("default", (x,)), Sample("bins4", (x,), {"bins": 4}),
                     Sample("range", (x,), {"bins": 5, "range": (-1.0, 1.0)}),
                     Sample("size0", (np.zeros((0,)),), {"bins": 3, "range": (0.0, 1.0)})),
