@@ -50,7 +50,7 @@ class ScatterUpdate(Function):
     def backward(self, gy):
         gu = gy[self.idx]
         if self.reduction is None:
-            gx = gy.copy()
+            gx = np.array(gy, copy=True)  # gy may be a NumPy scalar (0-d)
             gx[self.idx] = 0
             # duplicates: only the last write of each position reaches the output
             if self.idx and np.ndim(self.idx[0]) == 1:
