@@ -7,7 +7,7 @@ Comparisons return bool tensors and are not differentiated.
 import numpy as np
 
 from ember.autograd import Function, unbroadcast
-from ember.ops.dtypes import as_tensor, promote
+from ember.ops.dtypes import as_tensor, float_tensor, promote
 from ember.tensor import Tensor
 
 
@@ -31,9 +31,15 @@ def _binary(cls, a, b):
             a, b = promote(cls.op, a, b, to_float=cls.to_float)
         return cls.apply(a, b)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        if not isinstance(b, int | float | bool) or isinstance(b, np.generic):
+            return cls.apply(*promote(cls.op, a, b, to_float=cls.to_float))
         a = as_tensor(a, cls.op, "x1")
     t = a if isinstance(a, Tensor) else b
     other = b if t is a else a
+    if isinstance(other, np.ndarray | np.generic | list | tuple) and np.asarray(
+            other).dtype != t.dtype:
+        # arrays join Keras' promotion (float64 NumPy data counts as floatx, ember's rule)
+        return cls.apply(*promote(cls.op, a, b, to_float=cls.to_float))
     if t.dtype.kind != "f" and (cls.to_float or isinstance(other, float | np.floating) or (
             isinstance(other, np.ndarray) and other.dtype.kind == "f")):
         # an integer tensor meets a float: Keras' promotion (floatx, not NumPy's float64)
@@ -355,22 +361,22 @@ def neg(x):
 
 def exp(x):
     """e ** x."""
-    return Exp.apply(x)
+    return Exp.apply(float_tensor(x, "exp"))
 
 
 def log(x):
     """Natural logarithm."""
-    return Log.apply(x)
+    return Log.apply(float_tensor(x, "log"))
 
 
 def log1p(x):
     """log(1 + x), accurate for small x."""
-    return Log1p.apply(x)
+    return Log1p.apply(float_tensor(x, "log1p"))
 
 
 def sqrt(x):
     """Square root."""
-    return Sqrt.apply(x)
+    return Sqrt.apply(float_tensor(x, "sqrt"))
 
 
 def abs(x):  # noqa: A001

@@ -301,8 +301,10 @@ def i0(x):
 
 def _rounding(cls, x, op, *args):
     x = as_tensor(x, op)
+    if x.dtype.kind == "b" and op == "trunc":
+        return x
     if x.dtype.kind == "b":
-        x = x.astype("int32") if op in ("round", "trunc") else float_tensor(x, op)
+        x = x.astype("int32") if op == "round" else float_tensor(x, op)
     if x.dtype.kind in "iu":
         if op in ("round", "trunc"):
             return x if not args or args[0] >= 0 else Tensor._wrap(np.round(x.data, *args))

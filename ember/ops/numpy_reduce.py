@@ -38,7 +38,7 @@ class Prod(Function):
         self.axes = normalize_axes(axis, x.ndim, "prod")
         self.keepdims, self.shape = keepdims, x.shape
         self.save_for_backward(x)
-        return np.prod(x, axis=self.axes, keepdims=keepdims)
+        return np.prod(x, axis=self.axes, keepdims=keepdims, dtype=x.dtype)
 
     def backward(self, gy):
         (x,) = self.saved
@@ -59,7 +59,7 @@ class Cumsum(Function):
 
     def forward(self, x, axis):
         self.shape, self.axis = x.shape, axis
-        return np.cumsum(x, axis=axis)
+        return np.cumsum(x, axis=axis, dtype=x.dtype)
 
     def backward(self, gy):
         ax = 0 if self.axis is None else self.axis
@@ -74,7 +74,7 @@ class Cumprod(Function):
     def forward(self, x, axis):
         self.shape, self.axis = x.shape, axis
         xf = x.reshape(-1) if axis is None else x
-        y = np.cumprod(xf, axis=0 if axis is None else axis)
+        y = np.cumprod(xf, axis=0 if axis is None else axis, dtype=x.dtype)
         self.save_for_backward(xf, y)
         return y
 
@@ -95,10 +95,12 @@ class Cumprod(Function):
 
 
 def _scan_input(x, op, dtype):
+    """Keras' accumulator dtypes: prod widens bool and small integers to int32 (as sum);
+    cumsum/cumprod keep integer dtypes and count bools in int32."""
     x = as_tensor(x, op)
     if dtype is not None:
         return x.astype(np.dtype(dtype).name)
-    dt = _sum_dtype(x)
+    dt = _sum_dtype(x) if op == "prod" else ("int32" if x.dtype.kind == "b" else None)
     return x.astype(dt) if dt is not None else x
 
 

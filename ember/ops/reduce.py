@@ -51,7 +51,8 @@ class Sum(_Reduce):
 
     def forward(self, x, axis, keepdims):
         self.setup(x, axis, keepdims, "sum")
-        return np.sum(x, axis=self.axes, keepdims=keepdims)
+        # dtype: NumPy would widen int32 sums to int64
+        return np.sum(x, axis=self.axes, keepdims=keepdims, dtype=x.dtype)
 
     def backward(self, gy):
         return _expand(gy, self.shape, self.axes, self.keepdims), None, None
@@ -133,10 +134,8 @@ class LogSumExp(_Reduce):
 
 def _sum_dtype(x):
     """Keras' accumulator for sums: bool and small integers widen to (u)int32."""
-    if x.dtype.kind == "b" or x.dtype in (np.int8, np.int16):
+    if x.dtype.kind == "b" or x.dtype in (np.int8, np.int16, np.uint8, np.uint16):
         return "int32"
-    if x.dtype in (np.uint8, np.uint16):
-        return "uint32"
     return None
 
 
