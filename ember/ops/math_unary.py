@@ -13,7 +13,7 @@ import numpy as np
 from ember.autograd import Function
 from ember.ops.dtypes import as_tensor, float_tensor
 from ember.ops.elementwise import abs as _abs
-from ember.ops.elementwise import div, exp, log, mul, where
+from ember.ops.elementwise import div, exp, log, mul
 from ember.tensor import Tensor
 
 
@@ -424,80 +424,3 @@ def angle(x):
     """The argument of x as a complex number: pi for negative reals, else 0 (zero gradient)."""
     x = float_tensor(x, "angle")
     return Values.apply(x, np.where(x.data < 0, np.pi, 0.0).astype(x.dtype))
-
-
-def _predicate(fn, x, op):
-    x = as_tensor(x, op)
-    return Tensor._wrap(np.asarray(fn(x.data)))
-
-
-def isnan(x):
-    """True where x is NaN (bool; not differentiated)."""
-    return _predicate(np.isnan, x, "isnan")
-
-
-def isinf(x):
-    """True where x is +-inf (bool; not differentiated)."""
-    return _predicate(np.isinf, x, "isinf")
-
-
-def isfinite(x):
-    """True where x is neither NaN nor infinite (bool; not differentiated)."""
-    return _predicate(np.isfinite, x, "isfinite")
-
-
-def isposinf(x):
-    """True where x is +inf (bool; not differentiated)."""
-    return _predicate(np.isposinf, x, "isposinf")
-
-
-def isneginf(x):
-    """True where x is -inf (bool; not differentiated)."""
-    return _predicate(np.isneginf, x, "isneginf")
-
-
-def isreal(x):
-    """True everywhere: ember tensors are real (bool; not differentiated)."""
-    return _predicate(np.isreal, x, "isreal")
-
-
-def signbit(x):
-    """True where the sign bit is set (negative numbers, -0.0) (bool; not differentiated)."""
-    return _predicate(np.signbit, x, "signbit")
-
-
-def logical_not(x):
-    """not x, elementwise (bool; not differentiated)."""
-    return _predicate(np.logical_not, x, "logical_not")
-
-
-def bitwise_invert(x):
-    """~x for integer or bool tensors (not differentiated)."""
-    x = as_tensor(x, "bitwise_invert")
-    if x.dtype.kind not in "biu":
-        raise TypeError(f"bitwise_invert: x must be integer or bool; received dtype {x.dtype}")
-    return Tensor._wrap(np.invert(x.data))
-
-
-def bitwise_not(x):
-    """Alias of `bitwise_invert`."""
-    return bitwise_invert(x)
-
-
-def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
-    """NaN -> `nan`, +inf -> `posinf`, -inf -> `neginf` (the dtype's extremes when None); the
-    gradient passes through the finite values.
-
-    >>> import ember, numpy as np
-    >>> ember.ops.nan_to_num(np.array([np.nan, 1.0, -np.inf], np.float32), neginf=-9.0).numpy()
-    array([ 0.,  1., -9.], dtype=float32)
-    """
-    x = as_tensor(x, "nan_to_num")
-    if x.dtype.kind != "f":
-        return x
-    finfo = np.finfo(x.dtype)
-    d = x.data
-    values = np.where(np.isnan(d), nan, np.where(
-        d == np.inf, finfo.max if posinf is None else posinf,
-        finfo.min if neginf is None else neginf)).astype(x.dtype)
-    return where(np.isfinite(d), x, Tensor._wrap(values))

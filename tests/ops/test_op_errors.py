@@ -104,7 +104,7 @@ def test_reduction_errors():
            lambda: ops.min(t(0, 3)))
     raises(ValueError, "argmax: received an empty tensor of shape (0, 3)",
            lambda: ops.argmax(t(0, 3)))
-    raises(ValueError, "clip: at least one of min_value and max_value must be given",
+    raises(ValueError, "clip: at least one of x_min and x_max must be given",
            lambda: ops.clip(t(2)))
 
 

@@ -58,7 +58,8 @@ def core_entries(Entry, Sample):
         out = x.clone()
         out[tuple(slice(s, s + k) for s, k in zip(start_indices, u.shape))] = u
         return out
-    E.append(Entry("slice_update", lambda x, u, start_indices: ops.slice_update(x, start_indices, u),
+    E.append(Entry("slice_update",
+                   lambda x, u, start_indices: ops.slice_update(x, start_indices, u),
                    np_slice_update, t_slice_update,
                    (Sample("2d", (n(3, 4), n(2, 2)), {"start_indices": (1, 2)}),
                     Sample("3d", (n(2, 3, 4), n(1, 3, 2)), {"start_indices": (1, 0, 1)}),

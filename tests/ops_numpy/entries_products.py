@@ -37,7 +37,8 @@ def _creation_entries(Entry, Sample):
     def dt(p):
         return p.get("dtype", "float32")
     for name, fill in [("zeros", 0.0), ("ones", 1.0), ("empty", 0.0)]:
-        E.append(Entry(name, lambda x, _o=getattr(ops, name), **kw: _o(x.shape, **kw),
+        op = getattr(ops, name)
+        E.append(Entry(name, lambda x, _o=op, **kw: _o(x.shape, **kw),
                        lambda x, _f=fill, **kw: np.full(x.shape, _f),
                        lambda t, x, _f=fill, dtype="float32": t.full(
                            tuple(x.shape), _f, dtype=getattr(t, dtype)),
@@ -115,7 +116,8 @@ def _creation_entries(Entry, Sample):
     lengths = (Sample("5", (np.asarray(5),)), Sample("4", (np.asarray(4),)),
                Sample("1", (np.asarray(1),)), Sample("0", (np.asarray(0),)))
     for name, ref in windows.items():
-        E.append(Entry(name, lambda m, _o=getattr(ops, name): _o(m),
+        op = getattr(ops, name)
+        E.append(Entry(name, lambda m, _o=op: _o(m),
                        # rounded like the float32 result (the inputs hold no float to say so)
                        lambda m, _r=ref: (_r(m) if int(m) else np.zeros(0)).astype(np.float32),
                        lambda t, m, _n=tnames[name]: getattr(t, _n)(int(m), periodic=False),

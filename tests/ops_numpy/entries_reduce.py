@@ -46,7 +46,8 @@ def _t_last(t, x, axis, keepdims, fn):
     axes = _axes(axis, x.ndim)
     rest = [a for a in range(x.ndim) if a not in axes]
     kept = [x.shape[a] for a in rest]
-    y = fn((x.permute(*rest, *axes) if x.ndim else x).reshape(kept + [int(np.prod([x.shape[a] for a in axes]))]))
+    n = int(np.prod([x.shape[a] for a in axes]))
+    y = fn((x.permute(*rest, *axes) if x.ndim else x).reshape(kept + [n]))
     return y.reshape([1 if a in axes else n for a, n in enumerate(x.shape)]) if keepdims else y
 
 
@@ -88,7 +89,8 @@ def t_quantile(t, x, q, axis=None, method="linear", keepdims=False, ignore_nan=F
     axes = _axes(axis, x.ndim)
     rest = [a for a in range(x.ndim) if a not in axes]
     kept = [x.shape[a] for a in rest]
-    y = red((x.permute(*rest, *axes) if x.ndim else x).reshape(kept + [int(np.prod([x.shape[a] for a in axes]))]))
+    n = int(np.prod([x.shape[a] for a in axes]))
+    y = red((x.permute(*rest, *axes) if x.ndim else x).reshape(kept + [n]))
     if keepdims:
         shape = [1 if a in axes else n for a, n in enumerate(x.shape)]
         y = y.reshape(shape if qt.ndim == 0 else [len(q)] + shape)

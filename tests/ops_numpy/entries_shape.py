@@ -147,13 +147,13 @@ def _index_result_entries(Entry, Sample):
                     Sample("size0", (np.zeros((0,), np.int64),), {"shape": (2, 2)})),
                    out_dtype="int32", multi_output=True))
     x = S.normal(rng, (12,))
-    E.append(Entry("histogram", lambda x, bins=10, range=None: ops.histogram(x, bins, range)[0],
-                   lambda x, bins=10, range=None: np.array(
+    E.append(Entry("histogram", lambda x, bins=10, range=None: ops.histogram(x, bins, range)[0],  # noqa: A006
+                   lambda x, bins=10, range=None: np.array(  # noqa: A006
                        [np.sum((x >= lo) & ((x < hi) | ((hi == e[-1]) & (x == hi))))
                         for e in [np.linspace(*(range or (x.min(initial=0), x.max(initial=1))),
                                               bins + 1)] for lo, hi in zip(e[:-1], e[1:])],
                        dtype=np.int32),
-                   lambda t, x, bins=10, range=None: t.histc(
+                   lambda t, x, bins=10, range=None: t.histc(  # noqa: A006
                        x, bins, *(range or (float(x.min()), float(x.max())))).int(),
                    (Sample("default", (x,)), Sample("bins4", (x,), {"bins": 4}),
                     Sample("range", (x,), {"bins": 5, "range": (-1.0, 1.0)}),
@@ -186,7 +186,8 @@ def _shape_entries(Entry, Sample):
     E = []
 
     def join(name, ref, tfn, samples):
-        E.append(Entry(name, lambda *xs, _o=getattr(ops, name), **kw: _o(list(xs), **kw),
+        op = getattr(ops, name)
+        E.append(Entry(name, lambda *xs, _o=op, **kw: _o(list(xs), **kw),
                        ref, tfn, samples))
 
     join("concatenate", lambda *xs, axis=0: np.concatenate(

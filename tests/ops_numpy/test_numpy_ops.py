@@ -113,7 +113,8 @@ def test_bad_inputs_name_the_op_and_the_argument(name, bad):
     call = calls.get(name, getattr(ops, name, None))
     op = {"einsum_operand": "einsum"}.get(name, name)
     arg = {"einsum_operand": "operands[0]", "subtract": "x2"}.get(name, "x")
-    with pytest.raises(TypeError, match=rf"{op}: argument `{arg.replace('[', '.').replace(']', '.')}`"):
+    pattern = arg.replace("[", ".").replace("]", ".")
+    with pytest.raises(TypeError, match=rf"{op}: argument `{pattern}`"):
         call(bad)
 
 

@@ -64,7 +64,7 @@ KERAS_CALLS = {
     "stack": lambda *xs, **kw: kops.stack(list(xs), **kw),
     "einsum": lambda *xs, subscripts: kops.einsum(subscripts, *xs),
     "slice_update": lambda x, u, start_indices: kops.slice_update(x, start_indices, u),
-    "histogram": lambda x, bins=10, range=None: kops.histogram(x, bins, range)[0],
+    "histogram": lambda x, bins=10, range=None: kops.histogram(x, bins, range)[0],  # noqa: A006
     "slogdet": lambda x: kops.slogdet(x)[1],
     "diff": lambda a, n=1, axis=-1: kops.diff(a, n, axis),
     "trapezoid": lambda y, x=None, **kw: kops.trapezoid(y, x, **kw),
