@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import array_module
 from ember.ops.dtypes import as_tensor, standardize_dtype
 from ember.ops.elementwise import cast as _cast
 from ember.ops.shaping import getitem, reshape, transpose
@@ -23,7 +24,7 @@ class Scatter(Function):
 
     def forward(self, values, idx, shape):
         self.idx = idx
-        y = np.zeros(shape, dtype=values.dtype)
+        y = array_module(values).zeros(shape, dtype=values.dtype)
         np.add.at(y, idx, values)
         return y
 

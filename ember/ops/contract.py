@@ -13,6 +13,7 @@ import string
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import array_module
 from ember.ops.dtypes import as_tensor, float_tensor, promote
 from ember.ops.elementwise import add, div, mul, sqrt, sub
 from ember.ops.linalg import matmul
@@ -90,7 +91,7 @@ class Einsum(Function):
                 if len(target) < len(uniq) else g
             g = np.broadcast_to(g, [self.sizes[c] for c in uniq])
             if len(uniq) < len(t):  # repeated letters: the gradient lives on the diagonal
-                gx = np.zeros([self.sizes[c] for c in t], dtype=gy.dtype)
+                gx = array_module(gy).zeros([self.sizes[c] for c in t], dtype=gy.dtype)
                 grids = np.indices([self.sizes[c] for c in uniq], sparse=True)
                 gx[tuple(grids[uniq.index(c)] for c in t)] = g
                 g = gx
@@ -220,11 +221,9 @@ def correlate(x1, x2, mode="valid"):
     if m > n:  # NumPy swaps and reverses: correlate(a, b) = reverse(correlate(b, a))
         return getitem(correlate(b, a, mode), slice(None, None, -1))
     pad = {"valid": (0, 0), "full": (m - 1, m - 1), "same": (m // 2, m - 1 - m // 2)}[mode]
-    z = Tensor._wrap(np.zeros(0, a.dtype))
     ap = concat([_zeros(pad[0], a), a, _zeros(pad[1], a)]) if pad != (0, 0) else a
     k = ap.shape[0] - m + 1
     idx = np.arange(k)[:, None] + np.arange(m)[None, :]
-    del z
     return matmul(getitem(ap, idx), b)
 
 

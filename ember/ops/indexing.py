@@ -8,6 +8,7 @@ returns indices, counts or booleans is not differentiated (the docstrings say so
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import array_module
 from ember.ops.dtypes import as_tensor, promote
 from ember.ops.elementwise import where
 from ember.ops.shaping import getitem
@@ -37,7 +38,7 @@ class Take(Function):
         return np.take(xs, self.ind, axis=ax)
 
     def backward(self, gy):
-        g = np.zeros(self.flat_shape, dtype=gy.dtype)
+        g = array_module(gy).zeros(self.flat_shape, dtype=gy.dtype)
         ax = self.ax
         # move the indexed axis first: add.at over the index positions
         gm = np.moveaxis(g, ax, 0)
@@ -70,7 +71,7 @@ class TakeAlongAxis(Function):
     def backward(self, gy):
         from ember.autograd import unbroadcast  # noqa: PLC0415
 
-        g = np.zeros(self.bshape, dtype=gy.dtype)
+        g = array_module(gy).zeros(self.bshape, dtype=gy.dtype)
         idx = list(np.ix_(*[np.arange(n) for n in gy.shape]))
         idx[self.axis % gy.ndim] = self.ind
         np.add.at(g, tuple(idx), gy)

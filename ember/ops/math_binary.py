@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ember.autograd import unbroadcast
+from ember.backend import array_module
 from ember.ops.dtypes import as_tensor, promote
 from ember.ops.elementwise import _Binary, add, div, exp, log1p, maximum, mul, pow, sub, where
 from ember.ops.elementwise import abs as _abs
@@ -92,7 +93,7 @@ class NextAfter(_Binary):
 
     def backward(self, gz):
         g1 = unbroadcast(gz, self.xs) if self.needs_input_grad[0] else None
-        g2 = np.zeros(self.ys, dtype=gz.dtype) if self.needs_input_grad[1] else None
+        g2 = array_module(gz).zeros(self.ys, dtype=gz.dtype) if self.needs_input_grad[1] else None
         return g1, g2
 
 

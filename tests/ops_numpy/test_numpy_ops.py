@@ -269,3 +269,22 @@ def test_pad_modes_match_numpy():
 def test_where_with_one_argument_is_nonzero():
     out = ops.where(np.array([[0, 1], [2, 0]]))
     assert [o.numpy().tolist() for o in out] == [[0, 1], [1, 0]]
+
+
+def test_signatures_match_keras():
+    """Every keras.ops.numpy and core op takes Keras' parameters, in Keras' order, with Keras'
+    defaults; ember may only add trailing parameters (var's ddof) or defaults (clip's
+    one-sided bounds)."""
+    import inspect
+    import os
+
+    pytest.importorskip("torch")
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    extended_defaults = {"clip"}
+    for name in ember.ops.numpy.__all__ + ember.ops.core.__all__:
+        theirs = list(inspect.signature(getattr(keras.ops, name)).parameters.values())
+        ours = list(inspect.signature(getattr(ops, name)).parameters.values())[:len(theirs)]
+        assert [(p.name, p.kind) for p in ours] == [(p.name, p.kind) for p in theirs], name
+        if name not in extended_defaults:
+            assert [p.default for p in ours] == [p.default for p in theirs], name
