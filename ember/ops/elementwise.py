@@ -445,6 +445,12 @@ def cast(x, dtype):
 def _compare(fn, x, y):
     if isinstance(x, Tensor) and isinstance(y, Tensor) and x.dtype == y.dtype:
         return Tensor._wrap(np.asarray(fn(x.data, y.data)))
+    # fast path: a Python number against a tensor of its kind (or a float tensor)
+    for t, v in ((x, y), (y, x)):
+        if isinstance(t, Tensor) and isinstance(v, int | float) and not isinstance(v, bool) \
+                and (t.dtype.kind == "f" or isinstance(v, int)):
+            a, b = (t.data, v) if t is x else (v, t.data)
+            return Tensor._wrap(np.asarray(fn(a, b)))
     a, b = promote(fn.__name__, x, y)
     return Tensor._wrap(np.asarray(fn(a.data, b.data)))
 
