@@ -356,7 +356,7 @@ def minimum(x1, x2):
 
 def neg(x):
     """-x."""
-    return Neg.apply(x)
+    return Neg.apply(x if isinstance(x, Tensor) else as_tensor(x, "neg"))
 
 
 def exp(x):
@@ -381,12 +381,12 @@ def sqrt(x):
 
 def abs(x):  # noqa: A001
     """|x|; its gradient at 0 is 0."""
-    return Abs.apply(x)
+    return Abs.apply(x if isinstance(x, Tensor) else as_tensor(x, "abs"))
 
 
 def sign(x):
     """-1, 0 or 1; not differentiable (zero gradient)."""
-    return Sign.apply(x)
+    return Sign.apply(x if isinstance(x, Tensor) else as_tensor(x, "sign"))
 
 
 def clip(x, x_min=None, x_max=None):
@@ -421,7 +421,7 @@ def where(condition, x1=None, x2=None):
     if x1 is None and x2 is None:
         from ember.ops.indexing import nonzero  # noqa: PLC0415
 
-        return nonzero(condition)
+        return nonzero(as_tensor(condition, "where", "condition"))
     if x1 is None or x2 is None:
         raise ValueError("where: give both x1 and x2, or neither")
     cond = as_tensor(condition, "where", "condition").data.astype(bool, copy=False)

@@ -399,17 +399,17 @@ def copy(x):
 
 def real(x):
     """The real part: ember tensors are real, so a copy of x."""
-    return copy(x)
+    return copy(as_tensor(x, "real"))
 
 
 def conjugate(x):
     """The complex conjugate: ember tensors are real, so a copy of x."""
-    return copy(x)
+    return copy(as_tensor(x, "conjugate"))
 
 
 def conj(x):
     """Alias of `conjugate`."""
-    return copy(x)
+    return copy(as_tensor(x, "conj"))
 
 
 def imag(x):

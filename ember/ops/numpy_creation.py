@@ -82,7 +82,7 @@ def ones_like(x, dtype=None):
 
 def empty_like(x, dtype=None):
     """A tensor with the shape (and dtype, unless given) of x, filled with zeros."""
-    return zeros_like(x, dtype)
+    return zeros_like(as_tensor(x, "empty_like"), dtype)
 
 
 def full_like(x, fill_value, dtype=None):

@@ -143,12 +143,12 @@ def any(x, axis=None, keepdims=False):  # noqa: A001
 
 def amax(x, axis=None, keepdims=False):
     """Alias of `max`."""
-    return _max(x, axis, keepdims)
+    return _max(as_tensor(x, "amax"), axis, keepdims)
 
 
 def amin(x, axis=None, keepdims=False):
     """Alias of `min`."""
-    return _min(x, axis, keepdims)
+    return _min(as_tensor(x, "amin"), axis, keepdims)
 
 
 def ptp(x, axis=None, keepdims=False):
@@ -334,7 +334,7 @@ def nanvar(x, axis=None, keepdims=False):
 
 def nanstd(x, axis=None, keepdims=False):
     """Standard deviation of the non-NaN values over `axis`."""
-    return sqrt(nanvar(x, axis, keepdims))
+    return sqrt(nanvar(float_tensor(x, "nanstd"), axis, keepdims))
 
 
 def _nan_extreme(fn, fill, x, axis, keepdims, op):

@@ -51,7 +51,7 @@ def concatenate(xs, axis=0):
 
 def append(x1, x2, axis=None):
     """x2 joined after x1 along `axis` (both flattened when None)."""
-    return concatenate([x1, x2], axis)
+    return concatenate(promote("append", x1, x2), axis)
 
 
 def _atleast(x, n):
@@ -142,12 +142,12 @@ def flip(x, axis=None):
 
 def fliplr(x):
     """Reverse axis 1."""
-    return flip(x, 1)
+    return flip(as_tensor(x, "fliplr"), 1)
 
 
 def flipud(x):
     """Reverse axis 0."""
-    return flip(x, 0)
+    return flip(as_tensor(x, "flipud"), 0)
 
 
 def rot90(array, k=1, axes=(0, 1)):
@@ -206,7 +206,7 @@ def diag(x, k=0):
 
 def diagflat(x, k=0):
     """The flattened x on the k-th diagonal of a square matrix."""
-    return diag(ravel(x), k)
+    return diag(ravel(as_tensor(x, "diagflat")), k)
 
 
 def _tri_mask(x, k, lower):

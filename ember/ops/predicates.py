@@ -67,7 +67,7 @@ def bitwise_invert(x):
 
 def bitwise_not(x):
     """Alias of `bitwise_invert`."""
-    return bitwise_invert(x)
+    return bitwise_invert(as_tensor(x, "bitwise_not"))
 
 
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):

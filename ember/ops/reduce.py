@@ -193,7 +193,7 @@ def std(x, axis=None, keepdims=False, ddof=0):
     """Standard deviation: sqrt(var(x))."""
     from ember.ops.elementwise import sqrt  # noqa: PLC0415
 
-    return sqrt(var(x, axis, keepdims, ddof))
+    return sqrt(var(float_tensor(x, "std"), axis, keepdims, ddof))
 
 
 def logsumexp(x, axis=None, keepdims=False):

@@ -288,3 +288,31 @@ def test_signatures_match_keras():
         assert [(p.name, p.kind) for p in ours] == [(p.name, p.kind) for p in theirs], name
         if name not in extended_defaults:
             assert [p.default for p in ours] == [p.default for p in theirs], name
+
+
+# the first argument is not an array-like for these (shapes, lengths, lists, subscripts)
+_NOT_ARRAY_FIRST = {"vectorize", "is_tensor", "einsum", "arange", "eye", "identity", "tri",
+                    "zeros", "ones", "empty", "full", "bartlett", "blackman", "hamming",
+                    "hanning", "kaiser", "meshgrid", "concatenate", "stack", "hstack", "vstack",
+                    "dstack", "select", "scatter", "unravel_index", "linspace", "logspace",
+                    "geomspace"}
+_FILLERS = {"indices": [0], "indices_or_sections": 1, "axis": 0, "newshape": (1,),
+            "shape": (1,), "dtype": "float32", "repeats": 1, "pattern": "a -> a",
+            "start_indices": (0,), "updates": [1.0], "kth": 0, "source": 0, "destination": 0,
+            "axis1": 0, "axis2": 1, "fill_value": 1.0, "q": 0.5, "bins": [0.0], "values": [1.0],
+            "beta": 1.0, "key": 0, "pad_width": 1, "shift": 1, "x_min": 0.0, "x_max": 1.0}
+
+
+@pytest.mark.parametrize("name", sorted(set(ember.ops.numpy.__all__ + ember.ops.core.__all__)
+                                        - _NOT_ARRAY_FIRST))
+def test_every_op_names_itself_for_a_bad_first_argument(name):
+    import inspect
+
+    fn = getattr(ops, name)
+    required = [p for p in inspect.signature(fn).parameters.values()
+                if p.default is inspect.Parameter.empty
+                and p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    rest = [_FILLERS.get(p.name, np.ones(2)) for p in required[1:]]
+    for bad in (None, "abc", np.array([object()], dtype=object)):
+        with pytest.raises((TypeError, ValueError), match=rf"^{name}: "):
+            fn(bad, *rest)
