@@ -120,8 +120,10 @@ def sigmoid(x):
 
 
 def tanh(x):
-    """Hyperbolic tangent."""
-    return Tanh.apply(x)
+    """Hyperbolic tangent (integer inputs give floatx)."""
+    from ember.ops.dtypes import float_tensor  # noqa: PLC0415
+
+    return Tanh.apply(float_tensor(x, "tanh"))
 
 
 def relu(x):

@@ -16,7 +16,7 @@ import numpy as np
 from ember.autograd import Function, is_grad_enabled
 from ember.ops.conv_geometry import ConvGeometry, int_tuple, resolve_padding
 from ember.ops.im2col import channel_sum, conv_pass
-from ember.ops.shape import reshape
+from ember.ops.shaping import reshape
 from ember.tensor import Tensor
 
 CHANNELS_LAST = {3: "(batch, steps, channels)", 4: "(batch, height, width, channels)"}

@@ -8,7 +8,8 @@ import numpy as np
 
 from ember import backend
 from ember.autograd import Function, unbroadcast
-from ember.tensor import Tensor, to_array
+from ember.ops.dtypes import as_tensor, float_tensor, promote
+from ember.tensor import Tensor
 
 
 def _coerce(value, like):
@@ -27,6 +28,24 @@ def _coerce(value, like):
 
 
 def _binary(cls, a, b):
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a.dtype != b.dtype or cls.to_float and a.dtype.kind != "f":
+            a, b = promote(cls.op, a, b, to_float=cls.to_float)
+        return cls.apply(a, b)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        if not isinstance(b, int | float | bool) or isinstance(b, np.generic):
+            return cls.apply(*promote(cls.op, a, b, to_float=cls.to_float))
+        a = as_tensor(a, cls.op, "x1")
+    t = a if isinstance(a, Tensor) else b
+    other = b if t is a else a
+    if isinstance(other, np.ndarray | np.generic | list | tuple) and np.asarray(
+            other).dtype != t.dtype:
+        # arrays join Keras' promotion (float64 NumPy data counts as floatx, ember's rule)
+        return cls.apply(*promote(cls.op, a, b, to_float=cls.to_float))
+    if t.dtype.kind != "f" and (cls.to_float or isinstance(other, float | np.floating) or (
+            isinstance(other, np.ndarray) and other.dtype.kind == "f")):
+        # an integer tensor meets a float: Keras' promotion (floatx, not NumPy's float64)
+        return cls.apply(*promote(cls.op, a, b, to_float=cls.to_float))
     if isinstance(a, Tensor):
         if not isinstance(b, Tensor):
             b = _coerce(b, a)
@@ -49,6 +68,7 @@ class _Binary(Function):
     """Shared forward plumbing: remember both input shapes, name the op in broadcast errors."""
 
     op = "binary"
+    to_float = False  # integer inputs give floatx (true division)
 
     def forward(self, x, y):
         self.xs, self.ys = np.shape(x), np.shape(y)
@@ -103,6 +123,7 @@ class Div(_Binary):
     """z = x / y;  gx = gz / y,  gy = -gz * z / y."""
 
     op = "div"
+    to_float = True
 
     def compute(self, x, y):
         z = x / y
@@ -300,9 +321,9 @@ class Cast(Function):
         return gy.astype(self.in_dtype), None
 
 
-def add(x, y):
+def add(x1, x2):
     """x + y with broadcasting."""
-    return _binary(Add, x, y)
+    return _binary(Add, x1, x2)
 
 
 def sub(x, y):
@@ -325,75 +346,90 @@ def pow(x, p):  # noqa: A001  (the public name mirrors Python's operator)
     return _binary(Pow, x, p)
 
 
-def maximum(x, y):
+def maximum(x1, x2):
     """Elementwise maximum; the gradient is split in half between equal inputs."""
-    return _binary(Maximum, x, y)
+    return _binary(Maximum, x1, x2)
 
 
-def minimum(x, y):
+def minimum(x1, x2):
     """Elementwise minimum; the gradient is split in half between equal inputs."""
-    return _binary(Minimum, x, y)
+    return _binary(Minimum, x1, x2)
 
 
 def neg(x):
     """-x."""
-    return Neg.apply(x)
+    return Neg.apply(x if isinstance(x, Tensor) else as_tensor(x, "neg"))
 
 
 def exp(x):
     """e ** x."""
-    return Exp.apply(x)
+    return Exp.apply(float_tensor(x, "exp"))
 
 
 def log(x):
     """Natural logarithm."""
-    return Log.apply(x)
+    return Log.apply(float_tensor(x, "log"))
 
 
 def log1p(x):
     """log(1 + x), accurate for small x."""
-    return Log1p.apply(x)
+    return Log1p.apply(float_tensor(x, "log1p"))
 
 
 def sqrt(x):
     """Square root."""
-    return Sqrt.apply(x)
+    return Sqrt.apply(float_tensor(x, "sqrt"))
 
 
 def abs(x):  # noqa: A001
     """|x|; its gradient at 0 is 0."""
-    return Abs.apply(x)
+    return Abs.apply(x if isinstance(x, Tensor) else as_tensor(x, "abs"))
 
 
 def sign(x):
     """-1, 0 or 1; not differentiable (zero gradient)."""
-    return Sign.apply(x)
+    return Sign.apply(x if isinstance(x, Tensor) else as_tensor(x, "sign"))
 
 
-def clip(x, min_value=None, max_value=None):
-    """Limit values to [min_value, max_value]; the gradient passes inside the interval.
+def clip(x, x_min=None, x_max=None):
+    """Limit values to [x_min, x_max]; the gradient passes inside the interval (either bound
+    may be None). Bool inputs become int32, as Keras.
 
     >>> import ember
     >>> ember.ops.clip(ember.tensor([-2.0, 0.5, 3.0]), 0.0, 1.0).numpy()
     array([0. , 0.5, 1. ], dtype=float32)
     """
-    if min_value is None and max_value is None:
-        raise ValueError("clip: at least one of min_value and max_value must be given")
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x_min is None and x_max is None:
+        raise ValueError("clip: at least one of x_min and x_max must be given")
+    x = as_tensor(x, "clip")
+    if x.dtype.kind == "b":
+        x = cast(x, "int32")
     # NumPy bounds (np.float64 scalars, float64 arrays) take x's dtype: float32 stays float32
     lo, hi = (b if b is None or isinstance(b, Tensor) else _coerce(b, x)
-              for b in (min_value, max_value))
+              for b in (x_min, x_max))
+    if x.dtype.kind in "iu" and any(isinstance(b, float) for b in (lo, hi)):
+        x = cast(x, promote("clip", x, *[b for b in (lo, hi) if b is not None])[0].dtype)
     return Clip.apply(x, lo, hi)
 
 
-def where(condition, x, y):
-    """Pick from `x` where `condition` holds, else from `y` (broadcasting all three)."""
-    cond = to_array(condition).astype(bool, copy=False)
-    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
-        x = Tensor(x)
-    like = x if isinstance(x, Tensor) else y
-    x = x if isinstance(x, Tensor) else _coerce(x, like)
-    y = y if isinstance(y, Tensor) else _coerce(y, like)
+def where(condition, x1=None, x2=None):
+    """Pick from `x1` where `condition` holds, else from `x2` (broadcasting all three); with
+    only `condition`, the indices of its nonzero elements (as `nonzero`).
+
+    >>> import ember
+    >>> ember.ops.where(ember.tensor([True, False]), 1.0, 0.0).numpy()
+    array([1., 0.], dtype=float32)
+    """
+    if x1 is None and x2 is None:
+        from ember.ops.indexing import nonzero  # noqa: PLC0415
+
+        return nonzero(as_tensor(condition, "where", "condition"))
+    if x1 is None or x2 is None:
+        raise ValueError("where: give both x1 and x2, or neither")
+    cond = as_tensor(condition, "where", "condition").data.astype(bool, copy=False)
+    x, y = x1, x2
+    if not isinstance(x, Tensor) or not isinstance(y, Tensor) or x.dtype != y.dtype:
+        x, y = promote("where", x, y, names=["x1", "x2"])
     return Where.apply(cond, x, y)
 
 
@@ -409,43 +445,57 @@ def cast(x, dtype):
 
 
 def _compare(fn, x, y):
-    a = x.data if isinstance(x, Tensor) else x
-    b = y.data if isinstance(y, Tensor) else y
-    # a non-Tensor array operand goes where the other operand lives
-    if isinstance(x, Tensor) and not isinstance(y, Tensor) and not np.isscalar(b):
-        b = backend.asarray(b, like=a)
-    elif isinstance(y, Tensor) and not isinstance(x, Tensor) and not np.isscalar(a):
-        a = backend.asarray(a, like=b)
-    out = fn(a, b)
-    xp = backend.array_module(out)
-    return Tensor._wrap(out if backend.is_array(out) else xp.asarray(out))
+    if isinstance(x, Tensor) and isinstance(y, Tensor) and x.dtype == y.dtype:
+        return _result(fn(*_together(x.data, y.data)))
+    # fast path: a Python number against a tensor of its kind (or a float tensor)
+    for t, v in ((x, y), (y, x)):
+        if isinstance(t, Tensor) and isinstance(v, int | float) and not isinstance(v, bool) \
+                and (t.dtype.kind == "f" or isinstance(v, int)):
+            a, b = (t.data, v) if t is x else (v, t.data)
+            return _result(fn(a, b))
+    a, b = promote(fn.__name__, x, y)
+    return _result(fn(*_together(a.data, b.data)))
 
 
-def equal(x, y):
+def _together(a, b):
+    """Two arrays on one device: a host operand goes where the other operand lives."""
+    if backend.is_device_array(a) and not backend.is_device_array(b):
+        return a, backend.asarray(b, like=a)
+    if backend.is_device_array(b) and not backend.is_device_array(a):
+        return backend.asarray(a, like=b), b
+    return a, b
+
+
+def _result(out):
+    """A comparison's result as a Tensor (NumPy gives a bool scalar for 0-d inputs)."""
+    return Tensor._wrap(out if backend.is_array(out) else np.asarray(out))
+
+
+def equal(x1, x2):
     """x == y elementwise, as a bool tensor."""
-    return _compare(np.equal, x, y)
+    return _compare(np.equal, x1, x2)
 
 
-def not_equal(x, y):
+def not_equal(x1, x2):
     """x != y elementwise, as a bool tensor."""
-    return _compare(np.not_equal, x, y)
+    return _compare(np.not_equal, x1, x2)
 
 
-def less(x, y):
+def less(x1, x2):
     """x < y elementwise, as a bool tensor."""
-    return _compare(np.less, x, y)
+    return _compare(np.less, x1, x2)
 
 
-def less_equal(x, y):
+def less_equal(x1, x2):
     """x <= y elementwise, as a bool tensor."""
-    return _compare(np.less_equal, x, y)
+    return _compare(np.less_equal, x1, x2)
 
 
-def greater(x, y):
+def greater(x1, x2):
     """x > y elementwise, as a bool tensor."""
-    return _compare(np.greater, x, y)
+    return _compare(np.greater, x1, x2)
 
 
-def greater_equal(x, y):
+def greater_equal(x1, x2):
     """x >= y elementwise, as a bool tensor."""
-    return _compare(np.greater_equal, x, y)
+    return _compare(np.greater_equal, x1, x2)

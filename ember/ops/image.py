@@ -11,7 +11,7 @@ from ember import backend
 from ember.autograd import Function
 from ember.ops.conv import as_tensor, check_rank
 from ember.ops.conv_geometry import int_tuple
-from ember.ops.shape import getitem, pad
+from ember.ops.shaping import getitem, pad
 
 
 def _pairs(value, name, op):

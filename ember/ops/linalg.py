@@ -45,29 +45,33 @@ class MatMul(Function):
         return gx, gw
 
 
-def matmul(x, w):
+def matmul(x1, x2):
     """Matrix product with batching and NumPy's rules for vectors (the `@` operator).
 
     >>> import ember
     >>> (ember.ones((2, 3)) @ ember.ones((3, 4))).shape
     (2, 4)
     """
+    from ember.ops.dtypes import as_tensor  # noqa: PLC0415
+
+    x, w = x1, x2
     if not isinstance(x, Tensor) and not isinstance(w, Tensor):
-        x = Tensor(x)
+        x = as_tensor(x, "matmul", "x1")
     if not isinstance(x, Tensor):
-        x = Tensor(np.asarray(x, dtype=w.dtype if w.dtype.kind == "f" else None))
+        x = as_tensor(x, "matmul", "x1", w.dtype if w.dtype.kind == "f" else None)
     if not isinstance(w, Tensor):
-        w = Tensor(np.asarray(w, dtype=x.dtype if x.dtype.kind == "f" else None))
+        w = as_tensor(w, "matmul", "x2", x.dtype if x.dtype.kind == "f" else None)
     return MatMul.apply(x, w)
 
 
-def dot(x, y):
+def dot(x1, x2):
     """NumPy's `dot`: inner product of vectors, matrix product of matrices, and for N-D `x`
     a sum over the last axis of `x` and the second-to-last axis of `y`."""
-    from ember.ops.shape import reshape, transpose  # noqa: PLC0415
+    from ember.ops.dtypes import as_tensor  # noqa: PLC0415
+    from ember.ops.shaping import reshape, transpose  # noqa: PLC0415
 
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    y = y if isinstance(y, Tensor) else Tensor(y)
+    x = as_tensor(x1, "dot", "x1")
+    y = as_tensor(x2, "dot", "x2")
     if x.ndim <= 2 and y.ndim <= 2 or y.ndim == 1:
         return matmul(x, y)
     k = y.shape[-2]

@@ -9,7 +9,7 @@ small ops. `batch_norm_train` and `layer_norm` are its public doors.
 import numpy as np
 
 from ember.autograd import Function, unbroadcast
-from ember.ops.shape import reshape
+from ember.ops.shaping import reshape
 from ember.tensor import Tensor
 
 

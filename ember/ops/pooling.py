@@ -24,7 +24,7 @@ from ember.ops.conv import as_tensor, check_rank
 from ember.ops.conv_geometry import int_tuple, output_length, same_pads
 from ember.ops.reduce import max as reduce_max
 from ember.ops.reduce import mean
-from ember.ops.shape import reshape
+from ember.ops.shaping import reshape
 
 
 class PoolGeometry:

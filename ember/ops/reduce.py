@@ -10,6 +10,7 @@ import numpy as np
 
 from ember import backend
 from ember.autograd import Function
+from ember.ops.dtypes import as_tensor, float_tensor
 from ember.tensor import Tensor
 
 
@@ -51,7 +52,8 @@ class Sum(_Reduce):
 
     def forward(self, x, axis, keepdims):
         self.setup(x, axis, keepdims, "sum")
-        return np.sum(x, axis=self.axes, keepdims=keepdims)
+        # dtype: NumPy would widen int32 sums to int64
+        return np.sum(x, axis=self.axes, keepdims=keepdims, dtype=x.dtype)
 
     def backward(self, gy):
         return _expand(gy, self.shape, self.axes, self.keepdims), None, None
@@ -131,36 +133,68 @@ class LogSumExp(_Reduce):
         return g * np.exp(x - y), None, None
 
 
+def _sum_dtype(x):
+    """Keras' accumulator for sums: bool and small integers widen to (u)int32."""
+    if x.dtype.kind == "b" or x.dtype in (np.int8, np.int16, np.uint8, np.uint16):
+        return "int32"
+    return None
+
+
 def sum(x, axis=None, keepdims=False):  # noqa: A001
-    """Sum over `axis` (all axes when None)."""
+    """Sum over `axis` (all axes when None); bool and small integers sum in (u)int32.
+
+    >>> import ember
+    >>> int(ember.ops.sum(ember.tensor([True, True, False])))
+    2
+    """
+    x = as_tensor(x, "sum")
+    dt = _sum_dtype(x)
+    if dt is not None:
+        x = x.astype(dt)
     return Sum.apply(x, axis, keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
-    """Arithmetic mean over `axis`."""
-    return Mean.apply(x, axis, keepdims)
+    """Arithmetic mean over `axis` (integer and bool inputs give floatx)."""
+    return Mean.apply(float_tensor(x, "mean"), axis, keepdims)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
-    """Largest value over `axis`; ties share the gradient equally."""
-    return Max.apply(x, axis, keepdims)
+def _with_initial(fn, x, axis, keepdims, initial, name):
+    from ember.ops.elementwise import maximum, minimum  # noqa: PLC0415
+
+    x = as_tensor(x, name)
+    if initial is None:
+        return fn.apply(x, axis, keepdims)
+    axes = normalize_axes(axis, x.ndim, name)
+    if x.size == 0 or any(x.shape[a] == 0 for a in axes):
+        shape = np.sum(np.zeros(x.shape, dtype=np.bool_), axis=axes, keepdims=keepdims).shape
+        return Tensor._wrap(np.full(shape, initial, dtype=x.dtype))
+    pick = maximum if fn is Max else minimum
+    return pick(fn.apply(x, axis, keepdims), initial)
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
-    """Smallest value over `axis`; ties share the gradient equally."""
-    return Min.apply(x, axis, keepdims)
+def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001
+    """Largest value over `axis`, at least `initial` when given; ties share the gradient
+    equally."""
+    return _with_initial(Max, x, axis, keepdims, initial, "max")
+
+
+def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001
+    """Smallest value over `axis`, at most `initial` when given; ties share the gradient
+    equally."""
+    return _with_initial(Min, x, axis, keepdims, initial, "min")
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
     """Variance over `axis` (population variance, ddof=0, as Keras and NumPy)."""
-    return Var.apply(x, axis, keepdims, ddof)
+    return Var.apply(float_tensor(x, "var"), axis, keepdims, ddof)
 
 
 def std(x, axis=None, keepdims=False, ddof=0):
     """Standard deviation: sqrt(var(x))."""
     from ember.ops.elementwise import sqrt  # noqa: PLC0415
 
-    return sqrt(var(x, axis, keepdims, ddof))
+    return sqrt(var(float_tensor(x, "std"), axis, keepdims, ddof))
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -170,23 +204,27 @@ def logsumexp(x, axis=None, keepdims=False):
     >>> float(ember.ops.logsumexp(ember.tensor([1e4, 1e4])))
     10000.693359375
     """
-    return LogSumExp.apply(x, axis, keepdims)
+    return LogSumExp.apply(float_tensor(x, "logsumexp"), axis, keepdims)
 
 
-def _arg(fn, x, axis):
-    a = x.data if isinstance(x, Tensor) else np.asarray(x)
+def _arg(fn, x, axis, keepdims, name):
+    a = as_tensor(x, name).data
     if a.size == 0:
-        raise ValueError(f"{fn.__name__}: received an empty tensor of shape {a.shape}")
-    out = fn(a, axis=axis)
-    # NumPy gives a scalar for axis=None; keep a 0-d array of the input's module
-    return Tensor._wrap(out if backend.is_array(out) else backend.array_module(a).asarray(out))
+        raise ValueError(f"{name}: received an empty tensor of shape {a.shape}")
+    out = fn(a, axis=axis, keepdims=keepdims)
+    # NumPy gives a scalar for axis=None; keep an int32 array of the input's module
+    if not backend.is_array(out):
+        return Tensor._wrap(backend.array_module(a).asarray(out, dtype=np.int32))
+    return Tensor._wrap(out.astype(np.int32))
 
 
-def argmax(x, axis=None):
-    """Index of the largest value (the first one on ties); not differentiable."""
-    return _arg(np.argmax, x, axis)
+def argmax(x, axis=None, keepdims=False):
+    """Index (int32, as Keras) of the largest value, the first one on ties; not
+    differentiable."""
+    return _arg(np.argmax, x, axis, keepdims, "argmax")
 
 
-def argmin(x, axis=None):
-    """Index of the smallest value (the first one on ties); not differentiable."""
-    return _arg(np.argmin, x, axis)
+def argmin(x, axis=None, keepdims=False):
+    """Index (int32, as Keras) of the smallest value, the first one on ties; not
+    differentiable."""
+    return _arg(np.argmin, x, axis, keepdims, "argmin")

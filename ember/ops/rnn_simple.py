@@ -30,7 +30,7 @@ from ember.ops.recurrent import (
     unit_major,
     workspace,
 )
-from ember.ops.shape import getitem
+from ember.ops.shaping import getitem
 
 
 class SimpleRNN(Function):

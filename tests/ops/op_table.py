@@ -221,9 +221,9 @@ def np_repeat(x, repeats, axis=None):
     return np.take(x, np.asarray(idx, dtype=np.int64), axis=axis)
 
 
-def np_tile(x, reps):
+def np_tile(x, repeats):
     """np.tile by modular indexing (independent of np.tile)."""
-    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    reps = (repeats,) if isinstance(repeats, int) else tuple(repeats)
     d = max(len(reps), x.ndim)
     x = x.reshape((1,) * (d - x.ndim) + x.shape)
     reps = (1,) * (d - len(reps)) + reps
@@ -637,12 +637,12 @@ def _clip_samples():
     rng = _rng("clip")
     x = lambda s: grid(rng, s, 0.1)
     return (
-        Sample("both", (x((3, 4)),), {"min_value": -0.4, "max_value": 0.6}),
-        Sample("min_only", (x((2, 5)),), {"min_value": 0.0}),
-        Sample("max_only", (x((5,)),), {"max_value": -0.2}),
-        Sample("0d", (np.asarray(0.73),), {"min_value": -0.4, "max_value": 0.6}),
-        Sample("size0", (x((0, 2)),), {"min_value": -0.4, "max_value": 0.6}),
-        Sample("empty_interval_above", (x((2, 3)),), {"min_value": 5.0, "max_value": 6.0}),
+        Sample("both", (x((3, 4)),), {"x_min": -0.4, "x_max": 0.6}),
+        Sample("min_only", (x((2, 5)),), {"x_min": 0.0}),
+        Sample("max_only", (x((5,)),), {"x_max": -0.2}),
+        Sample("0d", (np.asarray(0.73),), {"x_min": -0.4, "x_max": 0.6}),
+        Sample("size0", (x((0, 2)),), {"x_min": -0.4, "x_max": 0.6}),
+        Sample("empty_interval_above", (x((2, 3)),), {"x_min": 5.0, "x_max": 6.0}),
     )
 
 
@@ -686,13 +686,13 @@ def _reshape_samples():
     rng = _rng("reshape")
     n = lambda *s: normal(rng, s)
     return (
-        Sample("2d", (n(2, 3),), {"shape": (3, 2)}),
-        Sample("infer", (n(2, 3, 4),), {"shape": (-1, 4)}),
-        Sample("add_ones", (n(6),), {"shape": (1, 2, 1, 3)}),
-        Sample("int_shape", (n(2, 3),), {"shape": 6}),
-        Sample("0d_to_2d", (n(),), {"shape": (1, 1)}),
-        Sample("to_0d", (n(1),), {"shape": ()}),
-        Sample("size0", (n(0, 3),), {"shape": (3, 0)}),
+        Sample("2d", (n(2, 3),), {"newshape": (3, 2)}),
+        Sample("infer", (n(2, 3, 4),), {"newshape": (-1, 4)}),
+        Sample("add_ones", (n(6),), {"newshape": (1, 2, 1, 3)}),
+        Sample("int_shape", (n(2, 3),), {"newshape": 6}),
+        Sample("0d_to_2d", (n(),), {"newshape": (1, 1)}),
+        Sample("to_0d", (n(1),), {"newshape": ()}),
+        Sample("size0", (n(0, 3),), {"newshape": (3, 0)}),
     )
 
 
@@ -806,12 +806,12 @@ def _repeat_samples():
 def _tile_samples():
     rng = _rng("tile")
     n = lambda *s: normal(rng, s)
-    return (Sample("int", (n(2, 3),), {"reps": 2}),
-            Sample("same_rank", (n(2, 3),), {"reps": (2, 1)}),
-            Sample("longer_reps", (n(2, 3),), {"reps": (2, 1, 3)}),
-            Sample("shorter_reps", (n(2, 1, 3),), {"reps": (2,)}),
-            Sample("0d", (n(),), {"reps": (2, 3)}),
-            Sample("zero_reps", (n(2, 2),), {"reps": (0, 2)}))
+    return (Sample("int", (n(2, 3),), {"repeats": 2}),
+            Sample("same_rank", (n(2, 3),), {"repeats": (2, 1)}),
+            Sample("longer_reps", (n(2, 3),), {"repeats": (2, 1, 3)}),
+            Sample("shorter_reps", (n(2, 1, 3),), {"repeats": (2,)}),
+            Sample("0d", (n(),), {"repeats": (2, 3)}),
+            Sample("zero_reps", (n(2, 2),), {"repeats": (0, 2)}))
 
 
 def _softmax_samples(name):
@@ -912,10 +912,10 @@ TABLE = (
     Entry("minimum", ops.minimum, lambda x, y: np.where(x <= y, x, y),
           lambda t, x, y: t.minimum(*t_pair(t, x, y)), _maxmin_samples("minimum")),
     Entry("clip", ops.clip,
-          lambda x, min_value=None, max_value=None: np.minimum(
-              np.maximum(x, -np.inf if min_value is None else min_value),
-              np.inf if max_value is None else max_value),
-          lambda t, x, min_value=None, max_value=None: t.clamp(x, min_value, max_value),
+          lambda x, x_min=None, x_max=None: np.minimum(
+              np.maximum(x, -np.inf if x_min is None else x_min),
+              np.inf if x_max is None else x_max),
+          lambda t, x, x_min=None, x_max=None: t.clamp(x, x_min, x_max),
           _clip_samples()),
     Entry("where", ops.where, lambda c, x, y: np.where(c, x, y),
           lambda t, c, x, y: t.where(c, x, y), _where_samples()),
@@ -950,11 +950,11 @@ TABLE = (
           lambda t, x, axis=None, keepdims=False: t_logsumexp(t, x, axis, keepdims),
           reduce_samples("logsumexp")),
     Entry("argmax", ops.argmax, lambda x, axis=None: np.argmax(x, axis=axis),
-          lambda t, x, axis=None: t_arg(t.argmax, x, axis), arg_samples("argmax"),
-          out_dtype="int64"),
+          lambda t, x, axis=None: t_arg(t.argmax, x, axis).int(), arg_samples("argmax"),
+          out_dtype="int32"),
     Entry("argmin", ops.argmin, lambda x, axis=None: np.argmin(x, axis=axis),
-          lambda t, x, axis=None: t_arg(t.argmin, x, axis), arg_samples("argmin"),
-          out_dtype="int64"),
+          lambda t, x, axis=None: t_arg(t.argmin, x, axis).int(), arg_samples("argmin"),
+          out_dtype="int32"),
     # ------------------------------------------------------------------ linear algebra
     Entry("matmul", ops.matmul, np_matmul, lambda t, x, w: t.matmul(x, w),
           matmul_samples("matmul")),
@@ -962,8 +962,8 @@ TABLE = (
           lambda t, x, y: t.tensordot(x, y, dims=([-1], [max(y.ndim - 2, 0)])),
           dot_samples("dot")),
     # ------------------------------------------------------------------ shape
-    Entry("reshape", ops.reshape, lambda x, shape: np.reshape(x, shape),
-          lambda t, x, shape: x.reshape(shape), _reshape_samples()),
+    Entry("reshape", ops.reshape, lambda x, newshape: np.reshape(x, newshape),
+          lambda t, x, newshape: x.reshape(newshape), _reshape_samples()),
     Entry("transpose", ops.transpose, lambda x, axes=None: np.transpose(x, axes),
           lambda t, x, axes=None: x.permute(tuple(axes) if axes is not None
                                             else tuple(reversed(range(x.ndim)))),
@@ -999,8 +999,8 @@ TABLE = (
               else np_pad_constant(x, pad_width, constant_values)),
           t_pad, _pad_samples()),
     Entry("repeat", ops.repeat, np_repeat, t_repeat, _repeat_samples()),
-    Entry("tile", ops.tile, np_tile, lambda t, x, reps: t.tile(x, (reps,) if isinstance(
-        reps, int) else reps), _tile_samples()),
+    Entry("tile", ops.tile, np_tile, lambda t, x, repeats: t.tile(x, (repeats,) if isinstance(
+        repeats, int) else repeats), _tile_samples()),
     # ------------------------------------------------------------------ activations
     Entry("sigmoid", ops.sigmoid, np_sigmoid, lambda t, x: t.sigmoid(x),
           activation_samples("sigmoid")),
@@ -1051,14 +1051,15 @@ TABLE = (
 
 
 
-def _extension_entries(relpath, builder):
-    """Entries built by a file of another test folder (conv and recurrent ops), loaded by path
-    as the table itself is (the test folders are not packages)."""
+def _extension_entries(relpath, builder, empty_batch=True):
+    """Entries built by a file of another test folder (conv, recurrent and keras.ops.numpy
+    ops), loaded by path as the table itself is (the test folders are not packages)."""
     path = Path(__file__).resolve().parents[1] / relpath
     spec = importlib.util.spec_from_file_location(f"ember_op_table_{path.parent.name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return tuple(_with_empty_batch(e) for e in getattr(module, builder)(Entry, Sample))
+    entries = getattr(module, builder)(Entry, Sample)
+    return tuple(_with_empty_batch(e) for e in entries) if empty_batch else tuple(entries)
 
 
 def _with_empty_batch(entry):
@@ -1077,6 +1078,9 @@ def _with_empty_batch(entry):
 
 TABLE += _extension_entries("ops_conv/op_table_entries.py", "conv_entries")
 TABLE += _extension_entries("ops_rnn/op_table_entries.py", "rnn_entries")
+for _file in ("elementwise", "reduce", "shape", "core"):  # keras.ops.numpy and core ops
+    _builder = f"{_file}_entries"
+    TABLE += _extension_entries(f"ops_numpy/entries_{_file}.py", _builder, empty_batch=False)
 
 BY_NAME = {e.name: e for e in TABLE}
 

@@ -124,12 +124,12 @@ def test_non_differentiable_results_do_not_require_grad(entry, sample):
     for out in as_list(entry.ember(*inputs, **sample.params)):
         assert not out.requires_grad
         assert out._ctx is None
-        assert out.dtype.kind in "biu"
+        assert out.dtype.kind in "biu" or entry.name in ops.CONSTANT_RESULTS
 
 
 # ----------------------------------------------------------------------------- coverage
 def test_every_public_op_has_a_table_entry():
-    missing = sorted(set(ops.__all__) - set(BY_NAME))
+    missing = sorted(set(ops.__all__) - set(BY_NAME) - set(ops.QUERIES))
     assert not missing, f"public ops without an op-table entry: {missing}"
     for entry in TABLE:  # the rest are the public doors of ember.ops submodules
         if entry.name not in ops.__all__:

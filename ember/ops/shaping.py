@@ -11,8 +11,10 @@ from ember.autograd import Function, unbroadcast
 from ember.tensor import Tensor
 
 
-def _as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _as_tensor(x, op="op", arg="x"):
+    from ember.ops.dtypes import as_tensor  # noqa: PLC0415  (dtypes needs elementwise)
+
+    return x if isinstance(x, Tensor) else as_tensor(x, op, arg)
 
 
 class Reshape(Function):
@@ -208,14 +210,18 @@ class Tile(Function):
         return g.reshape(self.shape), None
 
 
-def reshape(x, shape):
+def reshape(x, newshape):
     """The same values in a new shape (one axis may be -1)."""
-    return Reshape.apply(x, tuple(shape) if not isinstance(shape, int | np.integer) else shape)
+    shape = newshape
+    x = x if isinstance(x, Tensor) else _as_tensor(x, "reshape")
+    return Reshape.apply(x, tuple(int(n) for n in shape)
+                         if not isinstance(shape, int | np.integer) else shape)
 
 
 def transpose(x, axes=None):
     """Permute the axes (reverse them when `axes` is None)."""
-    return Transpose.apply(x, None if axes is None else tuple(axes))
+    x = x if isinstance(x, Tensor) else _as_tensor(x, "transpose")
+    return Transpose.apply(x, None if axes is None else tuple(int(a) for a in axes))
 
 
 def permute(x, axes):
@@ -225,7 +231,7 @@ def permute(x, axes):
 
 def swapaxes(x, axis1, axis2):
     """Exchange two axes."""
-    x = _as_tensor(x)
+    x = _as_tensor(x, "swapaxes")
     for a in (axis1, axis2):
         if not -x.ndim <= a < x.ndim:
             raise ValueError(f"swapaxes: axis {a} is out of range for a tensor of shape "
@@ -236,8 +242,9 @@ def swapaxes(x, axis1, axis2):
 
 
 def squeeze(x, axis=None):
-    """Remove axes of length 1 (all of them when `axis` is None)."""
-    x = _as_tensor(x)
+    """Remove axes of length 1 (all of them when `axis` is None; an int or a tuple)."""
+    x = _as_tensor(x, "squeeze")
+    axis = tuple(axis) if isinstance(axis, list) else axis
     try:
         shape = np.squeeze(np.empty(x.shape, dtype=np.bool_), axis=axis).shape
     except ValueError:
@@ -247,8 +254,9 @@ def squeeze(x, axis=None):
 
 
 def expand_dims(x, axis):
-    """Insert an axis of length 1 at `axis`."""
-    x = _as_tensor(x)
+    """Insert axes of length 1 at `axis` (an int or a tuple)."""
+    x = _as_tensor(x, "expand_dims")
+    axis = tuple(axis) if isinstance(axis, list) else axis
     try:
         shape = np.expand_dims(np.empty(x.shape, dtype=np.bool_), axis).shape
     except ValueError:  # numpy's AxisError
@@ -259,7 +267,7 @@ def expand_dims(x, axis):
 
 def broadcast_to(x, shape):
     """Broadcast to `shape` (a read-only view); the gradient is summed back."""
-    return BroadcastTo.apply(x, tuple(shape))
+    return BroadcastTo.apply(_as_tensor(x, "broadcast_to"), tuple(int(n) for n in shape))
 
 
 def flatten(x):
@@ -272,17 +280,26 @@ def getitem(x, key):
     return GetItem.apply(x, key)
 
 
+def _promoted(tensors, op):
+    from ember.ops.dtypes import promote  # noqa: PLC0415
+
+    tensors = list(tensors)
+    if all(isinstance(t, Tensor) for t in tensors) and len({t.dtype for t in tensors}) <= 1:
+        return tensors
+    return promote(op, *tensors, names=[f"xs[{i}]" for i in range(len(tensors))])
+
+
 def concat(tensors, axis=0):
-    """Join tensors along an existing axis."""
-    tensors = [_as_tensor(t) for t in tensors]
+    """Join tensors along an existing axis (ember's name for Keras' `concatenate`)."""
+    tensors = _promoted(tensors, "concat")
     if not tensors:
         raise ValueError("concat: received an empty list of tensors")
     return Concat.apply(*tensors, axis=axis)
 
 
-def stack(tensors, axis=0):
+def stack(x, axis=0):
     """Join tensors of one shape along a new axis."""
-    tensors = [_as_tensor(t) for t in tensors]
+    tensors = _promoted(x, "stack")
     if not tensors:
         raise ValueError("stack: received an empty list of tensors")
     shapes = {t.shape for t in tensors}
@@ -294,7 +311,7 @@ def stack(tensors, axis=0):
 
 def split(x, indices_or_sections, axis=0):
     """Split into equal sections (an int) or at the given indices (a list), as NumPy."""
-    x = _as_tensor(x)
+    x = _as_tensor(x, "split")
     n = x.shape[axis]
     if isinstance(indices_or_sections, int | np.integer):
         k = int(indices_or_sections)
@@ -308,18 +325,63 @@ def split(x, indices_or_sections, axis=0):
     return [getitem(x, (*lead, slice(a, b))) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def pad(x, pad_width, mode="constant", constant_values=0):
-    """Pad with a constant or by repeating the edge values (mode "constant" or "edge")."""
+_GATHER_MODES = ("reflect", "symmetric", "wrap")
+
+
+def _pad_index(n, before, after, mode):
+    """Source positions of a padded axis for the gather modes."""
+    i = np.arange(-before, n + after)
+    if mode == "wrap":
+        return i % n
+    if mode == "reflect":  # mirror without repeating the edge: period 2n - 2
+        p = 2 * n - 2
+        if p == 0:
+            return np.zeros_like(i)
+        i = i % p
+        return np.where(i < n, i, p - i)
+    p = 2 * n  # symmetric: mirror repeating the edge
+    i = i % p
+    return np.where(i < n, i, p - 1 - i)
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """Pad x: "constant" (with `constant_values`, 0 by default), "edge", "reflect",
+    "symmetric" or "wrap", as np.pad.
+
+    >>> import ember, numpy as np
+    >>> ember.ops.pad(np.array([1.0, 2.0, 3.0]), (2, 1), mode="reflect").numpy()
+    array([3., 2., 1., 2., 3., 2.], dtype=float32)
+    """
+    x = _as_tensor(x, "pad")
+    if mode in _GATHER_MODES:
+        pads = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+        if (pads < 0).any():
+            raise ValueError(f"pad: pad widths must be >= 0; received {pad_width}")
+        out = x
+        for axis, (before, after) in enumerate(pads):
+            if before or after:
+                if x.shape[axis] == 0:
+                    raise ValueError(f"pad: cannot {mode}-pad the empty axis {axis} of shape "
+                                     f"{x.shape}")
+                idx = _pad_index(x.shape[axis], int(before), int(after), mode)
+                out = getitem(out, (slice(None),) * axis + (idx,))
+        return out
     if mode not in ("constant", "edge"):
-        raise ValueError(f"pad: mode must be 'constant' or 'edge'; received {mode!r}")
-    return Pad.apply(x, pad_width, mode, constant_values)
+        raise ValueError("pad: mode must be 'constant', 'edge', 'reflect', 'symmetric' or "
+                         f"'wrap'; received {mode!r}")
+    if constant_values is not None and mode != "constant":
+        raise ValueError(f"pad: constant_values is only for mode='constant'; received mode "
+                         f"{mode!r}")
+    return Pad.apply(x, pad_width, mode, 0 if constant_values is None else constant_values)
 
 
 def repeat(x, repeats, axis=None):
     """Repeat each element `repeats` times along `axis` (flattened when None), as np.repeat."""
-    return Repeat.apply(x, repeats, axis)
+    if isinstance(repeats, Tensor):
+        repeats = repeats.data
+    return Repeat.apply(_as_tensor(x, "repeat"), repeats, axis)
 
 
-def tile(x, reps):
-    """Repeat the whole tensor `reps` times along each axis, as np.tile."""
-    return Tile.apply(x, reps)
+def tile(x, repeats):
+    """Repeat the whole tensor `repeats` times along each axis, as np.tile."""
+    return Tile.apply(_as_tensor(x, "tile"), repeats)
