@@ -1,6 +1,6 @@
 """Convolution layers: `Conv1D`, `Conv2D`, `Conv2DTranspose` (channels-last, Keras' names,
 defaults and kernel layouts). Depthwise and separable convolutions are in
-`convolutional_depthwise.py`; the maths (and its backward pass) is in `ember/ops/conv.py`.
+`convolutional_depthwise.py`; the maths (and its backward pass) is in `ember/ops/convolution.py`.
 
 A filter of size k x k over C channels has k*k*C weights plus one tied bias: the notes'
 3x3x3 filter has 28 parameters; VGG's first layer (64 filters of 3x3x3) 64*27 + 64.
@@ -9,7 +9,7 @@ A filter of size k x k over C channels has k*k*C weights plus one tied bias: the
 from ember import activations, constraints, initializers, regularizers
 from ember.layers._utils import cast_inputs, positive_int
 from ember.layers.base import Layer
-from ember.ops import conv
+from ember.ops import convolution as conv
 from ember.ops.conv_geometry import int_tuple, output_length, resolve_padding
 
 RANK_HELP = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)"}

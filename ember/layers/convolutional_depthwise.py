@@ -14,7 +14,7 @@ from ember.layers.convolutional import (
     check_image_rank,
     spatial_output,
 )
-from ember.ops import conv
+from ember.ops import convolution as conv
 from ember.ops.conv_geometry import int_tuple
 
 

@@ -1,11 +1,11 @@
 """Image layers: `ZeroPadding2D`, `Cropping2D`, `UpSampling2D`, `SpatialDropout2D` and
-`LocalResponseNormalization` (AlexNet's; ours, Keras has none). Ops in `ember/ops/image.py`."""
+`LocalResponseNormalization` (AlexNet's; ours, Keras has none). Ops in `ember/ops/spatial.py`."""
 
 from ember.layers._utils import cast_inputs, non_negative_float
 from ember.layers.base import Layer
 from ember.layers.convolutional import check_data_format, check_image_rank
 from ember.layers.regularization import Dropout
-from ember.ops import image
+from ember.ops import spatial
 from ember.ops.conv_geometry import int_tuple
 
 
@@ -65,7 +65,7 @@ class ZeroPadding2D(_Image2D):
         self.padding = _pairs(self, "padding", padding)
 
     def call(self, inputs):
-        return image.zero_pad2d(self._x(inputs), self.padding)
+        return spatial.zero_pad2d(self._x(inputs), self.padding)
 
     def compute_output_shape(self, input_shape):
         check_image_rank(self, input_shape, 2)
@@ -107,7 +107,7 @@ class Cropping2D(_Image2D):
     def call(self, inputs):
         x = self._x(inputs)
         self._out(x.shape[1], x.shape[2])
-        return image.crop2d(x, self.cropping)
+        return spatial.crop2d(x, self.cropping)
 
     def compute_output_shape(self, input_shape):
         check_image_rank(self, input_shape, 2)
@@ -138,7 +138,7 @@ class UpSampling2D(_Image2D):
         self.interpolation = interpolation
 
     def call(self, inputs):
-        return image.upsample2d(self._x(inputs), self.size, self.interpolation)
+        return spatial.upsample2d(self._x(inputs), self.size, self.interpolation)
 
     def compute_output_shape(self, input_shape):
         check_image_rank(self, input_shape, 2)
@@ -212,7 +212,7 @@ class LocalResponseNormalization(_Image2D):
         self.beta = non_negative_float(where, "beta", beta)
 
     def call(self, inputs):
-        return image.local_response_normalization(self._x(inputs), self.depth_radius,
+        return spatial.local_response_normalization(self._x(inputs), self.depth_radius,
                                                   self.bias, self.alpha, self.beta)
 
     def compute_output_shape(self, input_shape):

@@ -31,8 +31,8 @@ from ember.ops.elementwise import (
     sub,
     where,
 )
-from ember.ops.linalg import dot, matmul
-from ember.ops.nn import (
+from ember.ops.products import dot, matmul
+from ember.ops.cross_entropy import (
     log_softmax,
     sigmoid_binary_cross_entropy,
     softmax,

@@ -8,7 +8,7 @@ up-sampling and LRN are primitives with hand-written backward passes.
 import numpy as np
 
 from ember.autograd import Function
-from ember.ops.conv import as_tensor, check_rank
+from ember.ops.convolution import as_tensor, check_rank
 from ember.ops.conv_geometry import int_tuple
 from ember.ops.shape import getitem, pad
 
@@ -43,7 +43,7 @@ def zero_pad2d(x, padding=(1, 1)):
         padding: int, (pad_h, pad_w) or ((top, bottom), (left, right)). Defaults to (1, 1).
 
     >>> import ember
-    >>> from ember.ops.image import zero_pad2d
+    >>> from ember.ops.spatial import zero_pad2d
     >>> zero_pad2d(ember.ones((1, 2, 3, 1)), ((1, 0), (2, 1))).shape
     (1, 3, 6, 1)
     """
@@ -64,7 +64,7 @@ def crop2d(x, cropping=((0, 0), (0, 0))):
             Defaults to ((0, 0), (0, 0)).
 
     >>> import ember
-    >>> from ember.ops.image import crop2d
+    >>> from ember.ops.spatial import crop2d
     >>> crop2d(ember.ones((1, 5, 6, 2)), ((1, 2), (0, 3))).shape
     (1, 2, 3, 2)
     """
@@ -152,7 +152,7 @@ def upsample2d(x, size=(2, 2), interpolation="nearest"):
 
     >>> import numpy as np, ember
     >>> x = ember.tensor(np.array([0.0, 4.0]).reshape(1, 1, 2, 1))
-    >>> from ember.ops.image import upsample2d
+    >>> from ember.ops.spatial import upsample2d
     >>> upsample2d(x, (1, 2), "bilinear").numpy().ravel()
     array([0., 1., 3., 4.], dtype=float32)
     """
@@ -225,7 +225,7 @@ def local_response_normalization(x, depth_radius=5, bias=1.0, alpha=1.0, beta=0.
 
     >>> import numpy as np, ember
     >>> x = ember.tensor(np.array([[3.0, 4.0]]))
-    >>> from ember.ops.image import local_response_normalization
+    >>> from ember.ops.spatial import local_response_normalization
     >>> local_response_normalization(x, depth_radius=1, bias=0.0).numpy()
     array([[0.6, 0.8]], dtype=float32)
     """
