@@ -78,3 +78,13 @@ NON_DIFFERENTIABLE = (
 )
 
 __all__ = list(DIFFERENTIABLE + NON_DIFFERENTIABLE)
+
+# ----------------------------------------------------------------------------------------------
+# Keras' namespaces `ops.nn`, `ops.math`, `ops.linalg`, `ops.image`, and the top-level names
+# they (and Keras' core control flow) put in `keras.ops`.
+from ember.ops import nn  # noqa: E402
+from ember.ops.nn import *  # noqa: E402,F403  (the 55 names of keras.ops.nn, listed in nn.__all__)
+
+DIFFERENTIABLE = tuple(dict.fromkeys(DIFFERENTIABLE + nn.DIFFERENTIABLE))
+NON_DIFFERENTIABLE = tuple(dict.fromkeys(NON_DIFFERENTIABLE + nn.NON_DIFFERENTIABLE))
+__all__ = list(DIFFERENTIABLE + NON_DIFFERENTIABLE)

@@ -122,9 +122,15 @@ def relu(x):
     return ReLU.apply(x)
 
 
-def leaky_relu(x, alpha=0.2):
-    """x for x > 0, alpha * x otherwise. Defaults to alpha=0.2 (keras.activations)."""
-    return LeakyReLU.apply(x, float(alpha))
+def leaky_relu(x, negative_slope=0.2):
+    """x for x > 0, negative_slope * x otherwise (Keras' `ops.leaky_relu`). Defaults to
+    negative_slope=0.2.
+
+    >>> import ember
+    >>> ember.ops.leaky_relu(ember.tensor([-1.0, 2.0])).numpy()
+    array([-0.2,  2. ], dtype=float32)
+    """
+    return LeakyReLU.apply(x, float(negative_slope))
 
 
 def elu(x, alpha=1.0):
