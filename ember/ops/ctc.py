@@ -94,7 +94,9 @@ class CTCLoss(Function):
                 stepped = np.full((n, s_max), neg, dtype=logp.dtype)
             beta = np.where((t == tl - 1)[:, None], np.where(end, 0.0, neg).astype(logp.dtype),
                             np.where((t < tl - 1)[:, None], stepped, neg))
-            occ = np.exp(np.where(finite[:, None], alpha[t] + beta - logp_seq[:, None], neg))
+            with np.errstate(invalid="ignore"):  # -inf - -inf where no alignment fits
+                occ = np.exp(np.where(finite[:, None], alpha[t] + beta - logp_seq[:, None],
+                                      neg))
             post = np.zeros((n, c), dtype=logp.dtype)
             np.add.at(post, (np.repeat(np.arange(n), s_max), ext.ravel()), occ.ravel())
             active = (t < tl)[:, None] & finite[:, None]

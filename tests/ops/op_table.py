@@ -1052,14 +1052,16 @@ TABLE = (
 
 
 
-def _extension_entries(relpath, builder):
+def _extension_entries(relpath, builder, empty_batch=True):
     """Entries built by a file of another test folder (conv and recurrent ops), loaded by path
-    as the table itself is (the test folders are not packages)."""
+    as the table itself is (the test folders are not packages); `empty_batch`: add an empty
+    batch sample to entries that have none (the nn entries write their own size-0 samples)."""
     path = Path(__file__).resolve().parents[1] / relpath
     spec = importlib.util.spec_from_file_location(f"ember_op_table_{path.parent.name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return tuple(_with_empty_batch(e) for e in getattr(module, builder)(Entry, Sample))
+    entries = getattr(module, builder)(Entry, Sample)
+    return tuple(_with_empty_batch(e) for e in entries) if empty_batch else tuple(entries)
 
 
 def _with_empty_batch(entry):
@@ -1078,6 +1080,7 @@ def _with_empty_batch(entry):
 
 TABLE += _extension_entries("ops_conv/op_table_entries.py", "conv_entries")
 TABLE += _extension_entries("ops_rnn/op_table_entries.py", "rnn_entries")
+TABLE += _extension_entries("ops_nn/op_table_entries.py", "nn_entries", empty_batch=False)
 
 BY_NAME = {e.name: e for e in TABLE}
 
