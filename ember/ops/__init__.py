@@ -5,6 +5,13 @@ one (a coverage test fails otherwise).
 """
 
 from ember.ops.activations import elu, leaky_relu, relu, sigmoid, softplus, step, tanh
+from ember.ops.cross_entropy import (
+    log_softmax,
+    sigmoid_binary_cross_entropy,
+    softmax,
+    softmax_cross_entropy,
+    sparse_softmax_cross_entropy,
+)
 from ember.ops.dropout import dropout
 from ember.ops.elementwise import (
     abs,
@@ -31,15 +38,8 @@ from ember.ops.elementwise import (
     sub,
     where,
 )
-from ember.ops.products import dot, matmul
-from ember.ops.cross_entropy import (
-    log_softmax,
-    sigmoid_binary_cross_entropy,
-    softmax,
-    softmax_cross_entropy,
-    sparse_softmax_cross_entropy,
-)
 from ember.ops.normalization import batch_norm_train, layer_norm
+from ember.ops.products import dot, matmul
 from ember.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from ember.ops.shape import (
     broadcast_to,

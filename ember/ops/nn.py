@@ -8,6 +8,7 @@ names no Keras op has: `activations.py`, `nn_activations.py`, `cross_entropy.py`
 True
 """
 
+# ruff: noqa: F401  (a namespace: these imports are its content, listed in __all__)
 from ember.ops.activations import elu, leaky_relu, relu, sigmoid, softplus
 from ember.ops.cross_entropy import log_softmax, softmax
 from ember.ops.ctc import ctc_decode, ctc_loss

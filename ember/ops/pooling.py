@@ -19,8 +19,8 @@ TensorFlow's reduce_max.
 import numpy as np
 
 from ember.autograd import Function
-from ember.ops.convolution import as_tensor, check_rank
 from ember.ops.conv_geometry import int_tuple, output_length, same_pads
+from ember.ops.convolution import as_tensor, check_rank
 from ember.ops.reduce import max as reduce_max
 from ember.ops.reduce import mean
 from ember.ops.shape import reshape

@@ -8,8 +8,8 @@ up-sampling and LRN are primitives with hand-written backward passes.
 import numpy as np
 
 from ember.autograd import Function
-from ember.ops.convolution import as_tensor, check_rank
 from ember.ops.conv_geometry import int_tuple
+from ember.ops.convolution import as_tensor, check_rank
 from ember.ops.shape import getitem, pad
 
 
