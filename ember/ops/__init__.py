@@ -82,9 +82,17 @@ __all__ = list(DIFFERENTIABLE + NON_DIFFERENTIABLE)
 # ----------------------------------------------------------------------------------------------
 # Keras' namespaces `ops.nn`, `ops.math`, `ops.linalg`, `ops.image`, and the top-level names
 # they (and Keras' core control flow) put in `keras.ops`.
-from ember.ops import nn  # noqa: E402
-from ember.ops.nn import *  # noqa: E402,F403  (the 55 names of keras.ops.nn, listed in nn.__all__)
+from ember.ops import control_flow, image, linalg, math, nn  # noqa: E402
+from ember.ops.control_flow import *  # noqa: E402,F403  (cond, while_loop, scan, ...)
+from ember.ops.image import *  # noqa: E402,F403  (not at Keras' top level: only __all__ = [])
+from ember.ops.linalg import *  # noqa: E402,F403  (the 16 names of keras.ops.linalg)
+from ember.ops.math import *  # noqa: E402,F403  (erf, fft, segment_sum, top_k, stft, ...)
+from ember.ops.nn import *  # noqa: E402,F403  (the 55 names of keras.ops.nn)
 
-DIFFERENTIABLE = tuple(dict.fromkeys(DIFFERENTIABLE + nn.DIFFERENTIABLE))
-NON_DIFFERENTIABLE = tuple(dict.fromkeys(NON_DIFFERENTIABLE + nn.NON_DIFFERENTIABLE))
+DIFFERENTIABLE = tuple(dict.fromkeys(
+    DIFFERENTIABLE + nn.DIFFERENTIABLE + math.DIFFERENTIABLE + linalg.DIFFERENTIABLE
+    + control_flow.DIFFERENTIABLE))
+NON_DIFFERENTIABLE = tuple(dict.fromkeys(
+    NON_DIFFERENTIABLE + nn.NON_DIFFERENTIABLE + math.NON_DIFFERENTIABLE
+    + linalg.NON_DIFFERENTIABLE))
 __all__ = list(DIFFERENTIABLE + NON_DIFFERENTIABLE)
