@@ -430,7 +430,8 @@ def jvp(fun, primals, tangents, has_aux=False):
     """
     from ember.autograd import grad  # noqa: PLC0415
 
-    xs = [Tensor(float_tensor(p).data, requires_grad=True) for p in primals]
+    xs = [Tensor(d, dtype=d.dtype, requires_grad=True)
+          for d in (float_tensor(p).data for p in primals)]
     res = fun(*xs)
     out, aux = (res[0], res[1]) if has_aux else (res, None)
     ts = [float_tensor(t).data for t in tangents]

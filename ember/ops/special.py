@@ -74,9 +74,11 @@ def _erfinv_array(y):
               0.00943887047, 1.00167406, 2.83297682):
         p2 = c + p2 * wt
     x = np.where(w < 5.0, p1, p2) * y
-    for _ in range(2):  # Newton on erf(x) = y; converges quadratically from Giles' start
-        x = x - (erf_array(x) - y) / (_TWO_OVER_SQRT_PI * np.exp(-x * x))
-    x = np.where(np.abs(y) == 1, np.sign(y) * np.inf, x)
+    with np.errstate(all="ignore"):  # |y| >= 1 is overwritten below
+        for _ in range(2):  # Newton on erf(x) = y; converges quadratically from Giles' start
+            step = (erf_array(x) - y) / (_TWO_OVER_SQRT_PI * np.exp(-x * x))
+            x = x - np.where(np.isfinite(step), step, 0)
+    x = np.where(np.abs(y) == 1, np.copysign(np.inf, y), x)
     return np.where(np.abs(y) > 1, np.nan, x).astype(y.dtype, copy=False)
 
 
