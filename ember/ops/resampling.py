@@ -19,6 +19,12 @@ from ember.ops.tensor_args import channels_last, float_tensor, tensor
 from ember.tensor import Tensor
 
 
+def _raw(x):
+    """Parameters (transforms, points, scales) as float64 arrays, without the float32 cast
+    that making a Tensor of Python data would apply."""
+    return np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+
+
 # ------------------------------------------------------------------ out-of-range indices
 def _mirror(index, size):
     s = max(size - 1, 1)
@@ -148,7 +154,7 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
         raise ValueError(f"affine_transform: fill_mode must be one of {sorted(_FIXERS)}; "
                          f"received {fill_mode!r}")
     x, back = _batched(images, data_format, "affine_transform")
-    t = tensor(transform).data.astype(np.float64)  # float64 on purpose: pixel coordinates
+    t = _raw(transform)  # float64 on purpose: pixel coordinates
     t = np.broadcast_to(t.reshape(-1, 8), (x.shape[0], 8))
     yy, xx = np.meshgrid(np.arange(x.shape[1]), np.arange(x.shape[2]), indexing="ij")
     a0, a1, a2, b0, b1, b2, c0, c1 = (t[:, k, None, None] for k in range(8))
@@ -180,8 +186,8 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
     >>> ember.ops.image.perspective_transform(img, pts, pts).numpy()[..., 0].sum()
     np.float32(16.0)
     """
-    start = tensor(start_points).data.astype(np.float64).reshape(-1, 4, 2)
-    end = tensor(end_points).data.astype(np.float64).reshape(-1, 4, 2)
+    start = _raw(start_points).reshape(-1, 4, 2)
+    end = _raw(end_points).reshape(-1, 4, 2)
     transforms = np.stack([_homography(s, e) for s, e in zip(start, end)])
     return affine_transform(images, transforms, interpolation, "constant", fill_value,
                             data_format)
@@ -324,8 +330,8 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
         raise ValueError(f"scale_and_translate: method must be one of {sorted(_KERNELS)}; "
                          f"received {method!r}")
     x = float_tensor(images)
-    scale = np.asarray(tensor(scale).data, dtype=np.float64).reshape(-1)
-    translation = np.asarray(tensor(translation).data, dtype=np.float64).reshape(-1)
+    scale = _raw(scale).reshape(-1)
+    translation = _raw(translation).reshape(-1)
     for k, axis in enumerate(spatial_dims):
         m = _jax_matrix(x.shape[axis], int(output_shape[axis]), scale[k], translation[k],
                         method, antialias)
