@@ -84,7 +84,6 @@ __all__ = list(DIFFERENTIABLE + NON_DIFFERENTIABLE)
 # they (and Keras' core control flow) put in `keras.ops`.
 from ember.ops import control_flow, image, linalg, math, nn  # noqa: E402
 from ember.ops.control_flow import *  # noqa: E402,F403  (cond, while_loop, scan, ...)
-from ember.ops.image import *  # noqa: E402,F403  (not at Keras' top level: only __all__ = [])
 from ember.ops.linalg import *  # noqa: E402,F403  (the 16 names of keras.ops.linalg)
 from ember.ops.math import *  # noqa: E402,F403  (erf, fft, segment_sum, top_k, stft, ...)
 from ember.ops.nn import *  # noqa: E402,F403  (the 55 names of keras.ops.nn)
