@@ -4,29 +4,78 @@ primitives of `convolution.py` and `pooling.py`, whose backwards they use.
 
 Layouts are Keras': inputs (N, *spatial, C) (or channels_first with `data_format`), kernels
 (*spatial, C_in / groups, C_out) for `conv`, (*spatial, C_out, C_in) for `conv_transpose`,
-(*spatial, C_in, multiplier) for `depthwise_conv`. 1-D and 2-D are supported; 3-D inputs
-raise NotImplementedError (ember has no 3-D convolution primitive).
+(*spatial, C_in, multiplier) for `depthwise_conv`. 1-D, 2-D and 3-D; a 3-D convolution or
+pooling is a sum (max, mean) over the kernel's depth taps of 2-D ones on depth slices (the
+depth slices stacked into the batch), so it reuses the 2-D backwards. `conv_transpose` is 1-D
+and 2-D only (3-D raises NotImplementedError).
 """
 
 import math
+
+import numpy as np
 
 from ember.ops.convolution import conv1d, conv2d, conv2d_transpose
 from ember.ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ember.ops.reduce import max as reduce_max
 from ember.ops.reduce import mean
-from ember.ops.shape import concat, getitem, reshape, transpose
+from ember.ops.shape import concat, getitem, pad, reshape, stack, transpose
 from ember.ops.tensor_args import channels_last, float_tensor
 
 
-def _rank(x, op):
+def _rank(x, op, three=True):
     rank = x.ndim - 2
-    if rank == 3:
+    if rank == 3 and not three:
         raise NotImplementedError(f"{op}: 3-D inputs (rank 5) are not supported by ember; "
                                   f"received shape {x.shape}")
-    if rank not in (1, 2):
-        raise ValueError(f"{op}: inputs must have rank 3 or 4 (batch, *spatial, channels); "
-                         f"received shape {x.shape}")
+    if rank not in (1, 2, 3):
+        raise ValueError(f"{op}: inputs must have rank 3, 4 or 5 (batch, *spatial, "
+                         f"channels); received shape {x.shape}")
     return rank
+
+
+def _triple(v, op, name):
+    v = (v,) * 3 if isinstance(v, int) else tuple(v)
+    if len(v) != 3:
+        raise ValueError(f"{op}: {name} of a 3-D op must be an int or a 3-tuple; received {v}")
+    return v
+
+
+def _depth_pad(x, k, s, d, padding, value=0.0):
+    """TensorFlow's "same" padding of the depth axis (axis 1): ceil(D / s) outputs."""
+    if padding != "same":
+        return x, (0, 0)
+    n = x.shape[1]
+    total = max((math.ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)
+    pads = (total // 2, total - total // 2)
+    if total == 0:
+        return x, pads
+    width = ((0, 0), pads) + ((0, 0),) * (x.ndim - 2)
+    return pad(x, width, constant_values=value), pads
+
+
+def _depth_taps(x, k, s, d, fn):
+    """fn(2-D batch of depth slices, tap) for each depth tap: x (N, D, H, W, C) ->
+    [(N * Do, ...)], and Do."""
+    n, depth = x.shape[:2]
+    do = max((depth - (k - 1) * d - 1) // s + 1, 0)
+    outs = []
+    for i in range(k):
+        sl = getitem(x, (slice(None), slice(i * d, i * d + s * (do - 1) + 1 if do else 0, s)))
+        outs.append(fn(reshape(sl, (n * do,) + x.shape[2:]), i))
+    return outs, do
+
+
+def _conv3d(x, w, strides, padding, dilation_rate, groups):
+    (sd, sh, sw) = _triple(strides, "conv", "strides")
+    (dd, dh, dw) = _triple(dilation_rate, "conv", "dilation_rate")
+    kd = w.shape[0]
+    x, _ = _depth_pad(x, kd, sd, dd, padding)
+    outs, do = _depth_taps(x, kd, sd, dd, lambda x2, i: conv2d(
+        x2, getitem(w, i), None, (sh, sw), padding, (dh, dw), groups))
+    y = outs[0]
+    for o in outs[1:]:
+        y = y + o
+    return reshape(y, (x.shape[0], do) + y.shape[1:])
 
 
 def _to_last(x, data_format):
@@ -85,6 +134,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     if rank == 1:
         y = conv1d(x, w, None, _one(strides, "conv", "strides"), padding,
                    _one(dilation_rate, "conv", "dilation_rate"), groups)
+    elif rank == 3:
+        y = _conv3d(x, w, strides, padding, dilation_rate, groups)
     else:
         y = conv2d(x, w, None, strides, padding, dilation_rate, groups)
     return _from_last(y, data_format)
@@ -136,7 +187,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     (1, 6, 6, 4)
     """
     x, w = float_tensor(inputs), float_tensor(kernel)
-    rank = _rank(x, "conv_transpose")
+    rank = _rank(x, "conv_transpose", three=False)
     padding = _padding(padding, "conv_transpose")
     x = _to_last(x, data_format)
     if w.ndim != rank + 2 or w.shape[-1] != x.shape[-1]:
@@ -155,11 +206,39 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     return _from_last(y, data_format)
 
 
+def _pool3d(kind, x, pool_size, strides, padding, op):
+    """3-D pooling: max over the depth taps of 2-D max pools (depth "same" padding with
+    -inf); for the average, the 2-D averages (counts depend on (h, w) only) summed over the
+    real depth taps and divided by their number."""
+    (pd, ph, pw) = _triple(pool_size, op, "pool_size")
+    (sd, sh, sw) = (pd, ph, pw) if strides is None else _triple(strides, op, "strides")
+    fill = -np.inf if kind == "max" else 0.0
+    depth = x.shape[1]
+    xp, (before, _) = _depth_pad(x, pd, sd, 1, padding, fill)
+    pool2d = max_pool2d if kind == "max" else avg_pool2d
+    outs, do = _depth_taps(xp, pd, sd, 1, lambda x2, i: pool2d(x2, (ph, pw), (sh, sw),
+                                                              padding))
+    if kind == "max":
+        y = reduce_max(stack(outs, axis=0), axis=0)
+    else:
+        y = outs[0]
+        for o in outs[1:]:
+            y = y + o
+        starts = np.arange(do) * sd - before  # real depth taps of each output window
+        count = np.minimum(starts + pd, depth) - np.maximum(starts, 0)
+        count = np.repeat(count[None], x.shape[0], 0).reshape(-1, 1, 1, 1)
+        y = y / count.astype(x.dtype)
+    return reshape(y, (x.shape[0], do) + y.shape[1:])
+
+
 def _pool(fns, op, inputs, pool_size, strides, padding, data_format):
     x = float_tensor(inputs)
     rank = _rank(x, op)
     padding = _padding(padding, op)
     x = _to_last(x, data_format)
+    if rank == 3:
+        kind = "max" if fns[0] is max_pool1d else "avg"
+        return _from_last(_pool3d(kind, x, pool_size, strides, padding, op), data_format)
     if rank == 1:
         s = None if strides is None else _one(strides, op, "strides")
         y = fns[0](x, _one(pool_size, op, "pool_size"), s, padding)

@@ -36,8 +36,86 @@ def distinct(name, *shape):
 
 
 # ------------------------------------------------------------------------------ references
+def _same3(x, k, s, d):
+    return [cr._same(n, kk, ss, dd) for n, kk, ss, dd in zip(x.shape[1:4], k, s, d)]
+
+
+def _t3(v):
+    return (v,) * 3 if isinstance(v, int) else tuple(v)
+
+
+def np_conv3d(x, w, strides=1, padding="valid", dilation_rate=1):
+    """Window by window, groups = C / kernel's input channels."""
+    s, d, k = _t3(strides), _t3(dilation_rate), w.shape[:3]
+    pads = _same3(x, k, s, d) if padding == "same" else [(0, 0)] * 3
+    xp = np.pad(x, ((0, 0), *pads, (0, 0)))
+    cg, f = w.shape[3], w.shape[4]
+    groups, fg = x.shape[-1] // cg, f // (x.shape[-1] // cg)
+    out = [(xp.shape[1 + a] - d[a] * (k[a] - 1) - 1) // s[a] + 1 for a in range(3)]
+    y = np.zeros((x.shape[0], *out, f))
+    for o in np.ndindex(*out):
+        win = xp[(slice(None), *(slice(o[a] * s[a], o[a] * s[a] + d[a] * (k[a] - 1) + 1, d[a])
+                                 for a in range(3)))]
+        for g in range(groups):
+            y[(slice(None), *o, slice(g * fg, (g + 1) * fg))] = np.einsum(
+                "nijkc,ijkcf->nf", win[..., g * cg:(g + 1) * cg], w[..., g * fg:(g + 1) * fg])
+    return y
+
+
+def t_conv3d(t, x, w, strides=1, padding="valid", dilation_rate=1):
+    s, d, k = _t3(strides), _t3(dilation_rate), tuple(w.shape[:3])
+    pads = _same3(x, k, s, d) if padding == "same" else [(0, 0)] * 3
+    xn = t.nn.functional.pad(x.permute(0, 4, 1, 2, 3),
+                             [p for pr in reversed(pads) for p in pr])
+    groups = x.shape[-1] // w.shape[3]
+    y = t.nn.functional.conv3d(xn, w.permute(4, 3, 0, 1, 2), stride=s, dilation=d,
+                               groups=groups)
+    return y.permute(0, 2, 3, 4, 1)
+
+
+def np_pool3d(kind):
+    red = np.max if kind == "max" else np.mean
+
+    def fn(x, pool_size, strides=None, padding="valid"):
+        k = _t3(pool_size)
+        s = k if strides is None else _t3(strides)
+        pads = _same3(x, k, s, (1, 1, 1)) if padding == "same" else [(0, 0)] * 3
+        out = [-(-x.shape[1 + a] // s[a]) if padding == "same" else
+               (x.shape[1 + a] - k[a]) // s[a] + 1 for a in range(3)]
+        y = np.zeros((x.shape[0], *out, x.shape[-1]))
+        for o in np.ndindex(*out):
+            sl = tuple(slice(max(o[a] * s[a] - pads[a][0], 0),
+                             min(o[a] * s[a] - pads[a][0] + k[a], x.shape[1 + a]))
+                       for a in range(3))
+            y[(slice(None), *o)] = red(x[(slice(None), *sl)], axis=(1, 2, 3))
+        return y
+    return fn
+
+
+def t_pool3d(kind):
+    def fn(t, x, pool_size, strides=None, padding="valid"):
+        k = _t3(pool_size)
+        s = k if strides is None else _t3(strides)
+        pads = _same3(x, k, s, (1, 1, 1)) if padding == "same" else [(0, 0)] * 3
+        flat = [p for pr in reversed(pads) for p in pr]
+        xn = x.permute(0, 4, 1, 2, 3)
+        if kind == "max":
+            y = t.nn.functional.max_pool3d(t.nn.functional.pad(xn, flat, value=-math.inf), k,
+                                           s)
+        else:
+            total = t.nn.functional.avg_pool3d(t.nn.functional.pad(xn, flat), k, s,
+                                               divisor_override=1)
+            ones = t.nn.functional.pad(t.ones((1, 1) + tuple(xn.shape[2:]), dtype=x.dtype),
+                                       flat)
+            y = total / t.nn.functional.avg_pool3d(ones, k, s, divisor_override=1)
+        return y.permute(0, 2, 3, 4, 1)
+    return fn
+
+
 def np_conv(x, w, strides=1, padding="valid", dilation_rate=1):
     groups = x.shape[-1] // w.shape[-2]
+    if x.ndim == 5:
+        return np_conv3d(x, w, strides, padding, dilation_rate)
     if x.ndim == 3:
         return cr.np_conv1d(x, w, None, strides, padding, dilation_rate, groups)
     return cr.np_conv2d(x, w, None, strides, padding, dilation_rate, groups)
@@ -45,6 +123,8 @@ def np_conv(x, w, strides=1, padding="valid", dilation_rate=1):
 
 def t_conv(t, x, w, strides=1, padding="valid", dilation_rate=1):
     groups = x.shape[-1] // w.shape[-2]
+    if x.ndim == 5:
+        return t_conv3d(t, x, w, strides, padding, dilation_rate)
     if x.ndim == 3:
         return cr.t_conv1d(t, x, w, None, strides, padding, dilation_rate, groups)
     return cr.t_conv2d(t, x, w, None, strides, padding, dilation_rate, groups)
@@ -92,6 +172,9 @@ def pool_ref(kind, torch=False):
 
     def fn(*args, pool_size, strides=None, padding="valid"):
         *t, x = args
+        if x.ndim == 5:
+            return (t_pool3d(kind)(*t, x, pool_size, strides, padding) if t else
+                    np_pool3d(kind)(x, pool_size, strides, padding))
         if x.ndim == 4:
             return f2(*t, x, pool_size, strides, padding)
         s = None if strides is None else (1, strides)
@@ -287,6 +370,11 @@ def entries(Entry, Sample):  # noqa: N803, PLR0915
         S("2d_groups_dil", (n("c5", 1, 7, 7, 4), n("c6", 2, 2, 2, 4, scale=0.3)),
           {"dilation_rate": 2}),
         S("1d_same", (n("c7", 2, 8, 3), n("c8", 3, 3, 2, scale=0.3)), {"padding": "same"}),
+        S("3d_valid", (n("c10", 2, 4, 3, 4, 2), n("c11", 2, 2, 3, 2, 3, scale=0.3))),
+        S("3d_same_s2_groups", (n("c12", 1, 5, 4, 3, 4), n("c13", 3, 2, 2, 2, 2, scale=0.3)),
+          {"strides": (2, 1, 2), "padding": "same"}),
+        S("3d_dilated", (n("c14", 1, 5, 3, 3, 1), n("c15", 2, 1, 2, 1, 2, scale=0.3)),
+          {"dilation_rate": (2, 1, 1)}),
         S("size0", (np.zeros((0, 4, 4, 2)), n("c9", 3, 3, 2, 2)),
           gradcheck="no elements to perturb; tests/ops/test_op_table.py checks shapes"),
     )
@@ -324,6 +412,9 @@ def entries(Entry, Sample):  # noqa: N803, PLR0915
         S("2d_same_s1", (distinct(kind + "p2", 1, 5, 6, 2),),
           {"pool_size": 3, "strides": 1, "padding": "same"}),
         S("1d", (distinct(kind + "p3", 2, 7, 2),), {"pool_size": 3, "strides": 2}),
+        S("3d", (distinct(kind + "p4", 2, 4, 4, 2, 2),), {"pool_size": 2}),
+        S("3d_same_s2", (distinct(kind + "p5", 1, 5, 3, 4, 2),),
+          {"pool_size": (3, 2, 2), "strides": 2, "padding": "same"}),
         S("size0", (np.zeros((0, 4, 4, 2)),), {"pool_size": 2},
           gradcheck="no elements to perturb; tests/ops/test_op_table.py checks shapes"),
     )

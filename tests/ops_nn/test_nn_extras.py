@@ -31,7 +31,7 @@ def test_integer_inputs_become_floatx():
 
 def test_conv_3d_inputs_say_what_is_missing():
     with pytest.raises(NotImplementedError, match="3-D"):
-        ops.conv(ember.ones((1, 4, 4, 4, 1)), ember.ones((2, 2, 2, 1, 1)))
+        ops.conv_transpose(ember.ones((1, 4, 4, 4, 1)), ember.ones((2, 2, 2, 1, 1)))
     with pytest.raises(ValueError, match="multiple of the kernel"):
         ops.conv(ember.ones((1, 4, 4, 3)), ember.ones((2, 2, 2, 1)))
 
