@@ -14,6 +14,7 @@ to the logits is d loss / d z[t, k] = y[t, k] - sum_{s: l'_s = k} alpha[t, s] be
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import array_module
 from ember.ops.tensor_args import float_tensor, tensor
 from ember.tensor import Tensor
 
@@ -32,39 +33,40 @@ class CTCLoss(Function):
     """loss[b] = -log p(target[b] | logits[b]);  g logits = gy * (softmax - posterior)."""
 
     def forward(self, target, logits, target_length, output_length, blank):
+        xp = array_module(logits)
         n, t_max, _ = logits.shape
         m = logits.max(axis=-1, keepdims=True)
         logp = logits - m - np.log(np.exp(logits - m).sum(axis=-1, keepdims=True))
         u = target_length.astype(np.int64)
         tl = output_length.astype(np.int64)
         s_max = 2 * (target.shape[1] if target.ndim == 2 else 0) + 1
-        ext = np.full((n, s_max), blank, dtype=np.int64)
+        ext = xp.full((n, s_max), blank, dtype=np.int64)
         ext[:, 1::2] = target
-        s_idx = np.arange(s_max)
+        s_idx = xp.arange(s_max)
         ext = np.where(s_idx[None] < 2 * u[:, None] + 1, ext, blank)
-        prev2 = np.concatenate([np.full((n, 2), -1), ext[:, :-2]], axis=1)
+        prev2 = np.concatenate([xp.full((n, 2), -1), ext[:, :-2]], axis=1)
         skip = (s_idx[None] % 2 == 1) & (s_idx[None] >= 2) & (ext != prev2)
         s_len = 2 * u + 1
         valid = s_idx[None] < s_len[:, None]
-        neg = np.array(-np.inf, dtype=logits.dtype)
-        rows = np.arange(n)[:, None]
+        neg = xp.array(-np.inf, dtype=logits.dtype)
+        rows = xp.arange(n)[:, None]
 
         def emit(t):
             return np.where(valid, logp[:, t][rows, ext], neg)
 
-        alpha = np.full((t_max, n, s_max), neg, dtype=logits.dtype)
+        alpha = xp.full((t_max, n, s_max), neg, dtype=logits.dtype)
         if t_max:
-            a0 = np.full((n, s_max), neg, dtype=logits.dtype)
+            a0 = xp.full((n, s_max), neg, dtype=logits.dtype)
             a0[:, 0] = logp[:, 0, blank]
             a0[:, 1:2] = np.where(u[:, None] > 0, logp[:, 0][rows, ext[:, 1:2]], neg)
             alpha[0] = np.where(valid, a0, neg)
         for t in range(1, t_max):
             a = alpha[t - 1]
-            a1 = np.concatenate([np.full((n, 1), neg), a[:, :-1]], axis=1)
-            a2 = np.concatenate([np.full((n, 2), neg), a[:, :-2]], axis=1)
+            a1 = np.concatenate([xp.full((n, 1), neg), a[:, :-1]], axis=1)
+            a2 = np.concatenate([xp.full((n, 2), neg), a[:, :-2]], axis=1)
             alpha[t] = _lse(a, a1, np.where(skip, a2, neg)) + emit(t)
         last = np.clip(tl - 1, 0, max(t_max - 1, 0))
-        a_end = alpha[last, np.arange(n)] if t_max else np.full((n, s_max), neg)
+        a_end = alpha[last, xp.arange(n)] if t_max else xp.full((n, s_max), neg)
         end1 = np.take_along_axis(a_end, (s_len - 1)[:, None], 1)[:, 0]
         end2 = np.where(u > 0, np.take_along_axis(a_end, np.maximum(s_len - 2, 0)[:, None],
                                                   1)[:, 0], neg)
@@ -74,31 +76,32 @@ class CTCLoss(Function):
 
     def backward(self, gy):
         logp, alpha, ext, skip, valid, tl, s_len, logp_seq, u = self.saved
+        xp = array_module(logp)
         n, t_max, c = logp.shape
         s_max = ext.shape[1]
-        neg = np.array(-np.inf, dtype=logp.dtype)
-        rows = np.arange(n)[:, None]
-        s_idx = np.arange(s_max)[None]
+        neg = xp.array(-np.inf, dtype=logp.dtype)
+        rows = xp.arange(n)[:, None]
+        s_idx = xp.arange(s_max)[None]
         end = (s_idx == (s_len - 1)[:, None]) | ((s_idx == (s_len - 2)[:, None]) & (u[:, None] > 0))
-        skip_next = np.concatenate([skip[:, 2:], np.zeros((n, 2), bool)], axis=1)
+        skip_next = np.concatenate([skip[:, 2:], xp.zeros((n, 2), bool)], axis=1)
         grad = np.exp(logp)  # softmax
-        beta = np.full((n, s_max), neg, dtype=logp.dtype)
+        beta = xp.full((n, s_max), neg, dtype=logp.dtype)
         finite = np.isfinite(logp_seq)
         for t in range(t_max - 1, -1, -1):
             if t < t_max - 1:
                 e = np.where(valid, logp[:, t + 1][rows, ext], neg) + beta
-                e1 = np.concatenate([e[:, 1:], np.full((n, 1), neg)], axis=1)
-                e2 = np.concatenate([e[:, 2:], np.full((n, 2), neg)], axis=1)
+                e1 = np.concatenate([e[:, 1:], xp.full((n, 1), neg)], axis=1)
+                e2 = np.concatenate([e[:, 2:], xp.full((n, 2), neg)], axis=1)
                 stepped = _lse(e, e1, np.where(skip_next, e2, neg))
             else:
-                stepped = np.full((n, s_max), neg, dtype=logp.dtype)
+                stepped = xp.full((n, s_max), neg, dtype=logp.dtype)
             beta = np.where((t == tl - 1)[:, None], np.where(end, 0.0, neg).astype(logp.dtype),
                             np.where((t < tl - 1)[:, None], stepped, neg))
             with np.errstate(invalid="ignore"):  # -inf - -inf where no alignment fits
                 occ = np.exp(np.where(finite[:, None], alpha[t] + beta - logp_seq[:, None],
                                       neg))
-            post = np.zeros((n, c), dtype=logp.dtype)
-            np.add.at(post, (np.repeat(np.arange(n), s_max), ext.ravel()), occ.ravel())
+            post = xp.zeros((n, c), dtype=logp.dtype)
+            xp.add.at(post, (xp.repeat(xp.arange(n), s_max), ext.ravel()), occ.ravel())
             active = (t < tl)[:, None] & finite[:, None]
             grad[:, t] = np.where(active, grad[:, t] - post, 0.0)
         return None, grad * gy[:, None, None], None, None, None
@@ -126,9 +129,10 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     if logits.ndim != 3:
         raise ValueError(f"ctc_loss: output must be (batch, time, classes); received shape "
                          f"{logits.shape}")
-    tgt = tensor(target).data.astype(np.int64)
-    tlen = tensor(target_length).data.reshape(-1).astype(np.int64)
-    olen = tensor(output_length).data.reshape(-1).astype(np.int64)
+    xp = array_module(logits.data)
+    tgt = xp.asarray(tensor(target).data).astype(np.int64)
+    tlen = xp.asarray(tensor(target_length).data).reshape(-1).astype(np.int64)
+    olen = xp.asarray(tensor(output_length).data).reshape(-1).astype(np.int64)
     if tgt.ndim != 2 or tgt.shape[0] != logits.shape[0]:
         raise ValueError(f"ctc_loss: target must be (batch, max_label_length) with batch "
                          f"{logits.shape[0]}; received shape {tgt.shape}")

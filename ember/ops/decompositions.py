@@ -10,6 +10,7 @@ NOT differentiable in ember: their results are constants in the graph.
 import numpy as np
 
 from ember.autograd import Function, unbroadcast
+from ember.backend import array_module
 from ember.ops.tensor_args import float_tensor, tensor
 from ember.tensor import Tensor
 
@@ -114,7 +115,7 @@ class Cholesky(Function):
     def backward(self, gl):
         (lo,) = self.saved
         phi = np.tril(_t(lo) @ gl)
-        phi = phi - 0.5 * np.eye(lo.shape[-1], dtype=lo.dtype) * phi
+        phi = phi - 0.5 * array_module(lo).eye(lo.shape[-1], dtype=lo.dtype) * phi
         inv_l = np.linalg.inv(lo)
         g = _t(inv_l) @ phi @ inv_l
         return 0.5 * (g + _t(g))

@@ -12,8 +12,7 @@ from ember.ops.elementwise import abs, clip, maximum, minimum, where
 from ember.ops.keras_conv import conv, depthwise_conv
 from ember.ops.reduce import mean
 from ember.ops.shape import getitem, pad, reshape, stack, transpose
-from ember.ops.tensor_args import channels_last, float_tensor
-from ember.tensor import Tensor
+from ember.ops.tensor_args import channels_last, const, float_tensor
 
 
 def _check_rank(x, op, ranks=(3, 4)):
@@ -65,7 +64,7 @@ def rgb_to_hsv(images, data_format=None):
     x = float_tensor(images)
     _check_rank(x, "rgb_to_hsv")
     eps = np.finfo(x.dtype).eps
-    x = where(np.abs(x.data) < eps, 0.0, x)
+    x = where(abs(x).data < eps, 0.0, x)
     r, g, b = _planes(x, data_format)
     value = maximum(maximum(r, g), b)
     range_ = value - minimum(minimum(r, g), b)
@@ -76,7 +75,7 @@ def rgb_to_hsv(images, data_format=None):
     norm = 1.0 / (6.0 * safe_range)
     hue = where(v == g.data, norm * (b - r) + 2.0 / 6.0, norm * (r - g) + 4.0 / 6.0)
     hue = where(v == r.data, norm * (g - b), hue)
-    hue = where(rg > 0, hue, 0.0) + (hue.data < 0).astype(x.dtype)
+    hue = where(rg > 0, hue, 0.0) + const(x, (hue.data < 0).astype(x.dtype))
     return stack([hue, saturation, value], axis=_channel_axis(data_format))
 
 
@@ -133,7 +132,7 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
     sh, sw = (sigma, sigma) if isinstance(sigma, int | float) else sigma
     k2 = np.outer(_gauss1d(kh, sh, x.dtype), _gauss1d(kw, sw, x.dtype))
     c = x.shape[-1]
-    kernel = Tensor(np.repeat(k2[:, :, None, None], c, axis=2), dtype=x.dtype)
+    kernel = const(x, np.repeat(k2[:, :, None, None], c, axis=2))
     xp = pad(x, ((0, 0), (kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2), (0, 0)))
     return back(depthwise_conv(xp, kernel))
 
@@ -150,7 +149,7 @@ def sobel_edges(images, data_format=None):
     c = x.shape[-1]
     sx = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=x.dtype)
     xp = pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    out = [depthwise_conv(xp, Tensor(np.repeat(k[:, :, None, None], c, axis=2), dtype=x.dtype))
+    out = [depthwise_conv(xp, const(x, np.repeat(k[:, :, None, None], c, axis=2)))
            for k in (sx.T, sx)]
     return back(stack(out, axis=-1))
 
@@ -169,7 +168,7 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
     b, _ = _nhwc(image2, data_format, "ssim")
     n, h, w, c = a.shape
     g = _gauss1d(filter_size, filter_sigma, a.dtype)
-    kernel = Tensor(np.outer(g, g)[:, :, None, None], dtype=a.dtype)
+    kernel = const(a, np.outer(g, g)[:, :, None, None])
 
     def blur(t):  # each channel as its own image
         t = reshape(transpose(t, (0, 3, 1, 2)), (n * c, h, w, 1))

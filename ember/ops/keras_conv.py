@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ember.backend import array_module
 from ember.ops.convolution import conv1d, conv2d, conv2d_transpose
 from ember.ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ember.ops.reduce import max as reduce_max
@@ -227,7 +228,7 @@ def _pool3d(kind, x, pool_size, strides, padding, op):
         starts = np.arange(do) * sd - before  # real depth taps of each output window
         count = np.minimum(starts + pd, depth) - np.maximum(starts, 0)
         count = np.repeat(count[None], x.shape[0], 0).reshape(-1, 1, 1, 1)
-        y = y / count.astype(x.dtype)
+        y = y / array_module(x.data).asarray(count.astype(x.dtype))
     return reshape(y, (x.shape[0], do) + y.shape[1:])
 
 

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import array_module
 from ember.ops.activations import elu, relu, sigmoid, softplus, tanh
 from ember.ops.elementwise import abs, clip, exp, minimum, sqrt, where
 from ember.ops.shape import split
@@ -231,7 +232,7 @@ def threshold(x, threshold, default_value):
 
 def _sparsemax(z, axis):
     zs = -np.sort(-z, axis=axis)
-    k = np.arange(1, z.shape[axis] + 1, dtype=z.dtype)
+    k = array_module(z).arange(1, z.shape[axis] + 1, dtype=z.dtype)
     k = k.reshape([-1 if a == axis % z.ndim else 1 for a in range(z.ndim)])
     cs = np.cumsum(zs, axis=axis)
     support = (1 + k * zs) > cs

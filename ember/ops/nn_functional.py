@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ember import config
+from ember.backend import array_module
 from ember.ops.activations import tanh
 from ember.ops.cross_entropy import (
     log_softmax,
@@ -51,7 +52,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     if idx.dtype.kind not in "iub":
         idx = idx.astype(np.int64)
     n = int(num_classes)
-    classes = np.arange(n).reshape((1,) * idx.ndim + (n,))
+    classes = array_module(idx).arange(n).reshape((1,) * idx.ndim + (n,))
     out = (idx[..., None] == classes).astype(np.dtype(dtype or config.floatx()))
     if axis != -1:
         out = np.moveaxis(out, -1, axis)
@@ -320,12 +321,13 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
         cap = float(attn_logits_soft_cap)
         logits = cap * tanh(logits / cap)
     if mask is not None or is_causal:
-        keep = np.ones(logits.shape, dtype=bool)
+        xp = array_module(logits.data)
+        keep = xp.ones(logits.shape, dtype=bool)
         if mask is not None:
-            keep = keep & tensor(mask).data.astype(bool)
+            keep = keep & xp.asarray(tensor(mask).data).astype(bool)
         if is_causal:
             t_len, s_len = logits.shape[-2:]
-            keep = keep & np.tril(np.ones((t_len, s_len), dtype=bool))
+            keep = keep & xp.tril(xp.ones((t_len, s_len), dtype=bool))
         logits = where(keep, logits, float(0.7 * np.finfo(logits.dtype).min))
     out = transpose(matmul(softmax(logits, axis=-1), vh), (0, 2, 1, 3))
     return squeeze(out, 2) if three else out

@@ -15,7 +15,7 @@ import numpy as np
 from ember.ops.elementwise import where
 from ember.ops.products import matmul
 from ember.ops.shape import getitem, reshape, transpose
-from ember.ops.tensor_args import channels_last, float_tensor, tensor
+from ember.ops.tensor_args import channels_last, const, float_tensor, on_device, tensor
 from ember.tensor import Tensor
 
 
@@ -82,7 +82,7 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
         idx = tuple(_FIXERS[fill_mode](i, n) for (i, _), n in zip(combo, x.shape))
         value = getitem(x, idx)
         if fill_mode == "constant":
-            ok = np.ones(value.shape, dtype=bool)
+            ok = np.ones_like(value.data, dtype=bool)
             for (i, _), n in zip(combo, x.shape):
                 ok &= (i >= 0) & (i < n)
             value = where(ok, value, float(fill_value))
@@ -96,7 +96,7 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
 def _image_sample(images, ys, xs, interpolation, fill_mode, fill_value):
     """images (N, H, W, C) sampled at float arrays ys, xs (N, H', W') -> (N, H', W', C)."""
     n, h, w, _ = images.shape
-    batch = np.arange(n).reshape(n, 1, 1)
+    batch = on_device(images, np.arange(n).reshape(n, 1, 1))
     if interpolation == "nearest":
         corners = [(np.round(ys).astype(np.int64), np.round(xs).astype(np.int64), None)]
     else:
@@ -107,12 +107,13 @@ def _image_sample(images, ys, xs, interpolation, fill_mode, fill_value):
                    (y0 + 1, x0, wy * (1 - wx)), (y0 + 1, x0 + 1, wy * wx)]
     out = None
     for yi, xi, wgt in corners:
-        v = getitem(images, (batch, _FIXERS[fill_mode](yi, h), _FIXERS[fill_mode](xi, w)))
+        v = getitem(images, (batch, on_device(images, _FIXERS[fill_mode](yi, h)),
+                             on_device(images, _FIXERS[fill_mode](xi, w))))
         if fill_mode == "constant":
             ok = ((yi >= 0) & (yi < h) & (xi >= 0) & (xi < w))[..., None]
-            v = where(ok, v, float(fill_value))
+            v = where(on_device(images, ok), v, float(fill_value))
         if wgt is not None:
-            v = v * wgt[..., None]
+            v = v * const(images, wgt[..., None])
         out = v if out is None else out + v
     return out
 
@@ -251,7 +252,7 @@ def _along(x, axis, matrix):
     order = [axis] + [a for a in range(x.ndim) if a != axis]
     moved = transpose(x, order)
     flat = reshape(moved, (moved.shape[0], -1))
-    y = matmul(Tensor(np.asarray(matrix, dtype=x.dtype), dtype=x.dtype), flat)
+    y = matmul(const(x, matrix), flat)
     y = reshape(y, (matrix.shape[0],) + moved.shape[1:])
     return transpose(y, list(np.argsort(order)))
 

@@ -42,7 +42,7 @@ class _Blocks:
         n, c = x.shape[:2]
         (ph, pw) = self.p
         xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-        out = np.empty((n, c, self.k[0], self.k[1], self.oh, self.ow), x.dtype)
+        out = np.empty_like(x, shape=(n, c, self.k[0], self.k[1], self.oh, self.ow))
         for i, j, (rs, cs) in self.taps():
             out[:, :, i, j] = xp[:, :, rs, cs]
         return out.reshape(n, c * self.k[0] * self.k[1], self.oh * self.ow)

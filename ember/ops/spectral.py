@@ -9,6 +9,7 @@ parts stacked on a leading axis of 2, which the public door splits with `getitem
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import array_module
 from ember.ops.segments import extract_sequences
 from ember.ops.shape import concat, getitem, reshape, swapaxes
 from ember.ops.sliding_blocks import fold
@@ -65,10 +66,10 @@ class RFFT(Function):
 
     def backward(self, gy):
         g = gy[0] + 1j * gy[1]
-        full = np.zeros(g.shape[:-1] + (self.n,), dtype=g.dtype)
+        full = np.zeros_like(g, shape=g.shape[:-1] + (self.n,))
         full[..., :g.shape[-1]] = g
         gx = (np.fft.ifft(full, axis=-1) * self.n).real
-        out = np.zeros(gy.shape[1:-1] + (self.length,), dtype=gy.dtype)
+        out = np.zeros_like(gy, shape=gy.shape[1:-1] + (self.length,))
         m = min(self.length, self.n)
         out[..., :m] = gx[..., :m]
         return out, None
@@ -85,12 +86,12 @@ class IRFFT(Function):
 
     def backward(self, gy):
         n, half = self.n, self.n // 2 + 1
-        w = np.full(half, 2.0, dtype=gy.dtype)
+        w = np.full_like(gy, 2.0, shape=(half,))
         w[0] = 1.0
         if n % 2 == 0:
             w[-1] = 1.0
         gz = np.fft.rfft(gy, axis=-1) * (w / n)
-        out = np.zeros(gy.shape[:-1] + (self.bins,), dtype=gz.dtype)
+        out = np.zeros_like(gz, shape=gy.shape[:-1] + (self.bins,))
         m = min(self.bins, half)
         out[..., :m] = gz[..., :m]
         return out.real.astype(gy.dtype), out.imag.astype(gy.dtype), None
@@ -207,7 +208,8 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
     win = np.pad(win, (left, fft_length - sequence_length - left))
     if center:
         x = _reflect(x, fft_length // 2)
-    frames = extract_sequences(x, fft_length, sequence_stride) * win
+    xp = array_module(x.data)
+    frames = extract_sequences(x, fft_length, sequence_stride) * xp.asarray(win)
     return rfft(frames, fft_length)
 
 
@@ -229,7 +231,8 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
     left = (fft_length - sequence_length) // 2
     win = np.pad(win, (left, fft_length - sequence_length - left))
     total = fft_length + sequence_stride * (n_frames - 1)
-    flat = reshape(frames * win, (-1, n_frames, fft_length))
+    xp = array_module(frames.data)
+    flat = reshape(frames * xp.asarray(win), (-1, n_frames, fft_length))
     summed = fold(swapaxes(flat, -1, -2), (1, total), (1, fft_length),
                   stride=(1, sequence_stride))
     y = reshape(summed, batch + (total,))
@@ -242,10 +245,10 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
         end = start + int(length)
     env = envelope[start:end]
     if end > total:
-        y = concat([y, Tensor(np.zeros(batch + (end - total,), frames.dtype))], axis=-1)
+        y = concat([y, Tensor._wrap(xp.zeros(batch + (end - total,), frames.dtype))], axis=-1)
         env = np.concatenate([env, np.ones(end - total, env.dtype)])
     y = getitem(y, (Ellipsis, slice(start, end)))
-    return y / np.where(env > 1e-11, env, 1.0).astype(frames.dtype)
+    return y / xp.asarray(np.where(env > 1e-11, env, 1.0).astype(frames.dtype))
 
 
 def view_as_complex(x):

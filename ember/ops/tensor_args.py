@@ -5,6 +5,7 @@ array-likes become Tensors, integer inputs of float-valued ops become floatx, Ke
 import numpy as np
 
 from ember import config
+from ember.backend import array_module
 from ember.tensor import Tensor
 
 
@@ -26,6 +27,18 @@ def float_tensor(x):
     if t.dtype.kind != "f":
         return Tensor(t.data.astype(config.floatx()))
     return t
+
+
+def const(like, array, dtype=None):
+    """A constant (kernel, resampling matrix, mask) as an untracked Tensor on the device of
+    the Tensor `like` (NumPy-built constants move to CuPy when the data is there)."""
+    xp = array_module(like.data)
+    return Tensor._wrap(xp.asarray(array, dtype=dtype if dtype is not None else like.dtype))
+
+
+def on_device(like, array):
+    """An index or mask array moved to the module of the Tensor `like`."""
+    return array_module(like.data).asarray(array)
 
 
 def channels_last(data_format):
