@@ -143,31 +143,101 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     return CTCLoss.apply(tgt, logits, tlen, olen, int(mask_index))
 
 
+def _lse_merge(inverse, scores, n):
+    """log(sum(exp(scores))) of the rows sharing each unique index."""
+    finite = np.isfinite(scores)
+    m = scores[finite].max() if finite.any() else 0.0
+    out = np.zeros(n, dtype=scores.dtype)
+    np.add.at(out, inverse, np.exp(scores - m))
+    with np.errstate(divide="ignore"):
+        return np.log(out) + m
+
+
+def _beam_search(x, seq_len, beam_width, top_paths, blank):
+    """One sequence (T, C) of log-probabilities; Keras' (JAX's) CTC beam search: each beam is
+    a label path kept as two hypotheses, ending in a label ("emit") or in a blank; extending
+    by every class, merging equal paths by log-sum-exp and keeping the best `beam_width`."""
+    t_max, c = x.shape
+    pad = -1
+    x = x[:, ::-1]  # classes flipped: ties broken as Keras' JAX-derived implementation
+    blank = c - blank - 1
+    n_init = min(c, beam_width)
+    paths = np.full((2 * beam_width, t_max), pad, dtype=np.int64)
+    best = np.argsort(x[0], kind="stable")[-n_init:]
+    paths[:n_init, 0] = np.where(best == blank, pad, best)
+    scores = np.full(2 * beam_width, -np.inf, dtype=x.dtype)
+    scores[:n_init] = x[0, best]
+    masked = paths[:, 0] == pad
+    classes = np.where(np.arange(c) == blank, pad, np.arange(c))
+    for t in range(1, seq_len):
+        # extend every hypothesis by every class
+        paths = np.repeat(paths, c, axis=0)
+        scores = np.repeat(scores, c) + np.tile(x[t], len(scores))
+        prev_masked = np.repeat(masked, c)
+        tail_at = np.argmax(paths == pad, axis=1)
+        rows = np.arange(len(paths))
+        tails = np.where(tail_at == 0, pad, paths[rows, tail_at - 1])
+        cls = np.tile(classes, len(paths) // c)
+        masked = cls == pad
+        cls = np.where(~prev_masked & (tails == cls), pad, cls)  # a repeat merges
+        paths[rows, tail_at] = cls
+        # prune: merge equal paths, keep the best beam_width
+        uniq, inverse = np.unique(paths, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        emit = _lse_merge(inverse, np.where(masked, -np.inf, scores), len(uniq))
+        blank_end = _lse_merge(inverse, np.where(masked, scores, -np.inf), len(uniq))
+        top = np.argsort(np.logaddexp(emit, blank_end), kind="stable")[-beam_width:]
+        paths = np.concatenate([uniq[top], uniq[top]])
+        scores = np.concatenate([emit[top], blank_end[top]])
+        masked = np.concatenate([np.zeros(len(top), bool), np.ones(len(top), bool)])
+    uniq, inverse = np.unique(paths, axis=0, return_inverse=True)
+    merged = _lse_merge(inverse.reshape(-1), scores, len(uniq))
+    top = np.argsort(merged, kind="stable")[-top_paths:][::-1]
+    out_paths = uniq[top]
+    out_paths = np.where(out_paths == pad, pad, c - out_paths - 1)
+    if len(top) < top_paths:  # fewer distinct paths than asked: -inf rows of padding
+        extra = top_paths - len(top)
+        out_paths = np.concatenate([out_paths, np.full((extra, t_max), pad)])
+        merged = np.concatenate([merged, np.full(extra, -np.inf, merged.dtype)])
+        top = np.concatenate([top, np.arange(len(merged) - extra, len(merged))])
+    return out_paths, merged[top]
+
+
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
                merge_repeated=True, mask_index=0):
-    """Greedy CTC decoding, Keras' `ops.ctc_decode`: per step the best class, repeats
-    merged, blanks dropped and the labels moved to the front (padding -1). Not differentiable.
+    """CTC decoding, Keras' `ops.ctc_decode`. Not differentiable.
 
-    Returns:
-        (decoded (1, B, T) int32, scores (B, 1): minus the sum of each step's best input).
-
-    `strategy="beam_search"` is not implemented in ember (raises NotImplementedError).
+    "greedy": per step the best class, repeats merged, blanks dropped, labels moved to the
+    front (padding -1); returns (decoded (1, B, T) int32, scores (B, 1): minus the sum of
+    each step's best input). "beam_search": the `top_paths` most probable label sequences
+    under a beam of `beam_width` (inputs are log-softmaxed first); returns
+    (decoded (top_paths, B, T) int32, scores (B, top_paths): their log-probabilities).
 
     >>> import numpy as np, ember
     >>> x = np.log(np.array([[[0.1, 0.9], [0.1, 0.9], [0.9, 0.1]]], "float32"))
     >>> ember.ops.ctc_decode(x, [3])[0].numpy()
     array([[[ 1, -1, -1]]], dtype=int32)
+    >>> ember.ops.ctc_decode(x, [3], strategy="beam_search", beam_width=4)[0].numpy()
+    array([[[ 1, -1, -1]]], dtype=int32)
     """
-    if strategy == "beam_search":
-        raise NotImplementedError("ctc_decode: strategy='beam_search' is not implemented in "
-                                  "ember; use strategy='greedy'")
-    if strategy != "greedy":
+    if strategy not in ("greedy", "beam_search"):
         raise ValueError(f"ctc_decode: strategy must be 'greedy' or 'beam_search'; received "
                          f"{strategy!r}")
     x = float_tensor(inputs).data
     n, t_max, c = x.shape
     lengths = tensor(sequence_lengths).data.reshape(-1).astype(np.int64)
     blank = c - 1 if mask_index is None else int(mask_index)
+    if strategy == "beam_search":
+        m = x.max(axis=-1, keepdims=True)
+        logp = x - m - np.log(np.exp(x - m).sum(axis=-1, keepdims=True))
+        decoded = np.full((top_paths, n, t_max), -1, dtype=np.int32)
+        scores = np.zeros((n, top_paths), dtype=x.dtype)
+        for b in range(n):
+            paths, sc = _beam_search(logp[b], int(lengths[b]), int(beam_width),
+                                     int(top_paths), blank)
+            decoded[:, b] = paths
+            scores[b] = sc
+        return Tensor._wrap(decoded), Tensor._wrap(scores)
     idx = x.argmax(axis=-1).astype(np.int32)
     scores = x.max(axis=-1)
     beyond = np.arange(t_max)[None] >= lengths[:, None]

@@ -52,9 +52,23 @@ def test_ctc_loss_gradient_matches_central_differences_in_float64():
                      rtol=1e-3)
 
 
-def test_ctc_decode_beam_search_is_not_implemented():
-    with pytest.raises(NotImplementedError, match="beam_search"):
-        ops.ctc_decode(np.zeros((1, 2, 3), np.float32), [2], strategy="beam_search")
+def test_ctc_beam_search_finds_the_most_probable_labelling():
+    """Brute force over all paths: p(labelling) sums its paths' probabilities; a wide beam
+    must return the best labelling and its log-probability."""
+    import itertools  # noqa: PLC0415
+
+    rng = np.random.default_rng(5)
+    logits = rng.standard_normal((1, 4, 3)).astype(np.float32)
+    p = np.exp(logits[0]) / np.exp(logits[0]).sum(-1, keepdims=True)
+    totals = {}
+    for path in itertools.product(range(3), repeat=4):
+        lab = tuple(c for i, c in enumerate(path) if c != 0 and (i == 0 or path[i - 1] != c))
+        totals[lab] = totals.get(lab, 0.0) + np.prod(p[np.arange(4), path])
+    best = max(totals, key=totals.get)
+    decoded, scores = ops.ctc_decode(logits, [4], strategy="beam_search", beam_width=50)
+    got = tuple(v for v in decoded.numpy()[0, 0] if v != -1)
+    assert got == best
+    np.testing.assert_allclose(scores.numpy()[0, 0], np.log(totals[best]), rtol=1e-5)
 
 
 def test_elastic_transform_is_seeded_and_zero_alpha_is_the_identity():

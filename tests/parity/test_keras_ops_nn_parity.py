@@ -119,6 +119,10 @@ CASES = [
     ("nn", "ctc_loss", (np.array([[1, 2, 0], [2, 2, 1]]), f32(2, 6, 4),
                         np.array([2, 3]), np.array([6, 5])), {}),
     ("nn", "ctc_decode", (np.log(probs(2, 6, 4)), np.array([6, 4])), {}),
+    ("nn", "ctc_decode", (f32(2, 6, 4), np.array([6, 4])),
+     {"strategy": "beam_search", "beam_width": 3, "top_paths": 2}),
+    ("nn", "ctc_decode", (f32(3, 7, 5), np.array([7, 2, 5])),
+     {"strategy": "beam_search", "beam_width": 10, "top_paths": 3, "mask_index": 4}),
     # ------------------------------------------------------------------ math
     *[("math", n, (X,), {}) for n in ("erf", "erfc", "logsumexp")],
     ("math", "erfinv", (np.tanh(X) * 0.9,), {}),
