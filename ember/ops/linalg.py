@@ -1,5 +1,6 @@
 """`ember.ops.linalg`: Keras' `keras.ops.linalg` namespace, name for name (each also at the
-top level of `ember.ops`). Implementations: `decompositions.py`.
+top level of `ember.ops`). Implementations: `decompositions.py` (differentiable),
+`factorizations.py` (constants in the graph).
 
 >>> import ember
 >>> ember.ops.linalg.det is ember.ops.det
@@ -11,24 +12,16 @@ from ember.ops.decompositions import (
     cholesky,
     cholesky_inverse,
     det,
-    eig,
     eigh,
     inv,
-    jvp,
-    lstsq,
-    lu_factor,
-    matrix_rank,
     norm,
-    pinv,
-    qr,
     solve,
     solve_triangular,
-    svd,
 )
+from ember.ops.factorizations import eig, jvp, lstsq, lu_factor, matrix_rank, pinv, qr, svd
 
-DIFFERENTIABLE = ("cholesky", "cholesky_inverse", "det", "inv", "norm", "solve",
+DIFFERENTIABLE = ("cholesky", "cholesky_inverse", "det", "eigh", "inv", "norm", "solve",
                   "solve_triangular")
 # factorizations whose results are constants in ember's graph, and jvp (a transform)
-NON_DIFFERENTIABLE = ("eig", "eigh", "jvp", "lstsq", "lu_factor", "matrix_rank", "pinv", "qr",
-                      "svd")
+NON_DIFFERENTIABLE = ("eig", "jvp", "lstsq", "lu_factor", "matrix_rank", "pinv", "qr", "svd")
 __all__ = list(DIFFERENTIABLE + NON_DIFFERENTIABLE)

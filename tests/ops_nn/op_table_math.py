@@ -386,12 +386,12 @@ def entries(Entry, Sample):  # noqa: N803
                   S("square", (n("sv1", 3, 3),)), S("wide", (n("sv2", 2, 4),)),
                   S("batched", (n("sv3", 2, 3, 2),)), S("size0", (np.zeros((0, 2, 2)),))),
               rtol=1e-4, atol=1e-5, torch_atol=1e-5),
-        Entry("eigh", lambda x: ops.eigh(x + ops.swapaxes(x, -1, -2))[0],
-              lambda x: np.linalg.eigvalsh(x + np.swapaxes(x, -1, -2)),
-              lambda t, x: t.linalg.eigvalsh(x + x.transpose(-1, -2)), (
+        Entry("eigh", lambda x: _eigh_fixed_signs(ops, x + ops.swapaxes(x, -1, -2)),
+              lambda x: _eigh_np(x + np.swapaxes(x, -1, -2)),
+              lambda t, x: _eigh_fixed_signs(t, x + x.transpose(-1, -2)), (
                   S("3x3", (n("eh1", 3, 3),)), S("batched", (n("eh2", 2, 2, 2),)),
                   S("1x1", (n("eh3", 1, 1),)), S("size0", (np.zeros((0, 2, 2)),))),
-              rtol=1e-4, atol=1e-5, torch_atol=1e-5),
+              multi_output=True, rtol=1e-4, atol=1e-5, torch_atol=1e-5),
         Entry("eig", lambda x: ops.view_as_real(ops.eig(x)[0]),
               lambda x: np.stack([np.linalg.eigvals(x).real, np.linalg.eigvals(x).imag], -1),
               lambda t, x: t.view_as_real(t.linalg.eigvals(x).to(t.complex64)), (
@@ -452,6 +452,34 @@ def _lu_rebuild(lu, piv):
             p = pflat[b, k]
             flat[b, [k, p]] = flat[b, [p, k]]
     return Tensor(out, dtype=out.dtype)
+
+
+def _eigh_np(a):
+    """Eigenvalues and eigenvectors from the characteristic polynomial's roots and null
+    spaces (independent of LAPACK's eigh), columns signed so their largest entry is > 0."""
+    out_w, out_v = np.zeros(a.shape[:-1]), np.zeros(a.shape)
+    for idx in np.ndindex(a.shape[:-2]):
+        m = a[idx]
+        w = np.sort(np.linalg.eigvals(m).real)
+        for k, lam in enumerate(w):
+            _, _, vh = np.linalg.svd(m - lam * np.eye(len(m)))
+            vec = vh[-1]
+            out_v[idx][:, k] = vec * np.sign(vec[np.argmax(np.abs(vec))])
+        out_w[idx] = w
+    return out_w, out_v
+
+
+def _eigh_fixed_signs(lib, a):
+    """eigh with each eigenvector's sign fixed (largest-magnitude entry positive): LAPACK's
+    signs are arbitrary, so backends agree only after this."""
+    if lib is ops:
+        w, v = ops.eigh(a)
+        big = np.argmax(np.abs(v.data), axis=-2)[..., None, :]
+        s = np.sign(np.take_along_axis(v.data, big, axis=-2))
+        return w, v * s
+    w, v = lib.linalg.eigh(a)
+    big = v.abs().argmax(dim=-2, keepdim=True)
+    return w, v * lib.sign(lib.gather(v, -2, big)).detach()
 
 
 def _erfinv_ref(y):
