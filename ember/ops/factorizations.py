@@ -1,6 +1,7 @@
 """Keras' `ops.linalg` factorizations that are NOT differentiable in ember (their results are
-constants in the graph): `qr`, `svd`, `eig`, `lu_factor`, `lstsq`, `pinv`, `matrix_rank`;
-and `jvp`, a forward-mode product assembled from reverse-mode passes.
+constants in the graph): `qr`, `svd`, `eig`, `lu_factor`, `matrix_rank`; `pinv` and `lstsq`,
+differentiable compositions for full-rank inputs (constants otherwise); and `jvp`, a
+forward-mode product assembled from reverse-mode passes.
 """
 
 import numpy as np
@@ -90,28 +91,52 @@ def lu_factor(x):
     return _const(a, piv)
 
 
-def lstsq(a, b, rcond=None):
-    """Least-squares solution of a x = b (2-D a). Not differentiable in ember.
-
-    >>> import ember
-    >>> ember.ops.linalg.lstsq(ember.tensor([[1.0], [1.0]]), ember.tensor([1.0, 3.0])).numpy()
-    array([2.], dtype=float32)
-    """
-    a, b = float_tensor(a).data, float_tensor(b).data
-    return _const(np.linalg.lstsq(a, b, rcond=rcond)[0], dtype=a.dtype)
+def _full_rank(x, rcond):
+    """Whether every matrix of x (..., M, N) has rank min(M, N) at NumPy's pinv cutoff."""
+    if x.size == 0:
+        return True
+    sv = np.linalg.svd(x, compute_uv=False)
+    return bool((sv[..., -1] > rcond * sv[..., 0]).all())
 
 
 def pinv(x, rcond=None):
-    """Moore-Penrose pseudo-inverse. Not differentiable in ember.
+    """Moore-Penrose pseudo-inverse. For full-rank inputs it is the composition
+    inv(x^T x) x^T (tall) or x^T inv(x x^T) (wide), differentiable; a rank-deficient input's
+    pseudo-inverse (NumPy's SVD cut at rcond * largest singular value) is a constant.
 
     >>> import ember
     >>> ember.ops.linalg.pinv(ember.tensor([[2.0, 0.0]])).numpy()
     array([[0.5],
            [0. ]], dtype=float32)
     """
-    x = float_tensor(x).data
+    from ember.ops.decompositions import inv  # noqa: PLC0415
+    from ember.ops.shape import swapaxes  # noqa: PLC0415
+
+    x = float_tensor(x)
     rcond = 1e-15 if rcond is None else rcond
-    return _const(np.linalg.pinv(x, rcond=rcond), dtype=x.dtype)
+    if not _full_rank(x.data, max(rcond, 1e-12)):
+        return _const(np.linalg.pinv(x.data, rcond=rcond), dtype=x.dtype)
+    xt = swapaxes(x, -1, -2)
+    if x.shape[-2] >= x.shape[-1]:
+        return inv(xt @ x) @ xt
+    return xt @ inv(x @ xt)
+
+
+def lstsq(a, b, rcond=None):
+    """Least-squares solution of a x = b: pinv(a) b for full-rank a (differentiable), NumPy's
+    lstsq (a constant) otherwise.
+
+    >>> import ember
+    >>> ember.ops.linalg.lstsq(ember.tensor([[1.0], [1.0]]), ember.tensor([1.0, 3.0])).numpy()
+    array([2.], dtype=float32)
+    """
+    a, b = float_tensor(a), float_tensor(b)
+    if a.ndim != 2:
+        raise ValueError(f"lstsq: a must be a matrix (M, N); received shape {a.shape}")
+    cut = np.finfo(a.dtype).eps * max(a.shape) if rcond is None else rcond
+    if not _full_rank(a.data, cut):
+        return _const(np.linalg.lstsq(a.data, b.data, rcond=rcond)[0], dtype=a.dtype)
+    return pinv(a) @ b
 
 
 def matrix_rank(x, tol=None):

@@ -20,8 +20,8 @@ from ember.ops.decompositions import (
 )
 from ember.ops.factorizations import eig, jvp, lstsq, lu_factor, matrix_rank, pinv, qr, svd
 
-DIFFERENTIABLE = ("cholesky", "cholesky_inverse", "det", "eigh", "inv", "norm", "solve",
-                  "solve_triangular")
+DIFFERENTIABLE = ("cholesky", "cholesky_inverse", "det", "eigh", "inv", "lstsq", "norm", "pinv",
+                  "solve", "solve_triangular")
 # factorizations whose results are constants in ember's graph, and jvp (a transform)
-NON_DIFFERENTIABLE = ("eig", "jvp", "lstsq", "lu_factor", "matrix_rank", "pinv", "qr", "svd")
+NON_DIFFERENTIABLE = ("eig", "jvp", "lu_factor", "matrix_rank", "qr", "svd")
 __all__ = list(DIFFERENTIABLE + NON_DIFFERENTIABLE)

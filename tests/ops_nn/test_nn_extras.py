@@ -117,3 +117,12 @@ def test_linalg_errors_name_the_op():
         ops.det(ember.ones((2, 3)))
     with pytest.raises(ValueError, match="positive definite"):
         ops.cholesky(ember.tensor([[1.0, 2.0], [2.0, 1.0]]))
+
+
+def test_pinv_of_a_rank_deficient_matrix_is_numpys_and_a_constant():
+    x = ember.Variable(np.outer([1.0, 2.0, 3.0], [1.0, -1.0]).astype(np.float32))
+    y = ops.pinv(x)
+    np.testing.assert_allclose(y.numpy(), np.linalg.pinv(x.numpy()), rtol=1e-5, atol=1e-6)
+    assert not y.requires_grad
+    full = ember.Variable(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]], np.float32))
+    assert ops.lstsq(full, ember.ones((3,))).requires_grad
