@@ -158,7 +158,7 @@ def nn_entries(entry_cls, sample_cls):
     Entry, Sample = entry_cls, sample_cls
     out = list(_activation_entries(Entry))
     for name in ("op_table_conv.py", "op_table_functional.py", "op_table_math.py",
-                 "op_table_image.py"):
+                 "op_table_linalg.py", "op_table_image.py"):
         path = Path(__file__).with_name(name)
         spec = importlib.util.spec_from_file_location(f"ember_op_table_nn_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
