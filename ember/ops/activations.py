@@ -6,6 +6,7 @@ Each saves what its derivative needs, usually the output itself.
 import numpy as np
 
 from ember.autograd import Function
+from ember.ops.tensor_args import float_tensor
 
 
 class Sigmoid(Function):
@@ -109,7 +110,7 @@ def sigmoid(x):
     >>> ember.ops.sigmoid(ember.tensor([0.0, 100.0, -1e4])).numpy()
     array([0.5, 1. , 0. ], dtype=float32)
     """
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(float_tensor(x))
 
 
 def tanh(x):
@@ -130,17 +131,17 @@ def leaky_relu(x, negative_slope=0.2):
     >>> ember.ops.leaky_relu(ember.tensor([-1.0, 2.0])).numpy()
     array([-0.2,  2. ], dtype=float32)
     """
-    return LeakyReLU.apply(x, float(negative_slope))
+    return LeakyReLU.apply(float_tensor(x), float(negative_slope))
 
 
 def elu(x, alpha=1.0):
     """Exponential linear unit: x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    return ELU.apply(x, float(alpha))
+    return ELU.apply(float_tensor(x), float(alpha))
 
 
 def softplus(x):
     """log(1 + exp(x)), stable for large |x|."""
-    return Softplus.apply(x)
+    return Softplus.apply(float_tensor(x))
 
 
 def step(x):

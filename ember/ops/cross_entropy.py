@@ -7,6 +7,7 @@ The fused losses return one value per example; reductions and weights are the ca
 import numpy as np
 
 from ember.autograd import Function
+from ember.ops.tensor_args import float_tensor
 from ember.tensor import Tensor, to_array
 
 
@@ -127,12 +128,12 @@ def softmax(x, axis=-1):
     >>> ember.ops.softmax(ember.tensor([1e4, 1e4])).numpy()
     array([0.5, 0.5], dtype=float32)
     """
-    return Softmax.apply(x, axis)
+    return Softmax.apply(float_tensor(x), axis)
 
 
 def log_softmax(x, axis=-1):
     """log(softmax(x)) computed as x - logsumexp(x): finite for any finite logits."""
-    return LogSoftmax.apply(x, axis)
+    return LogSoftmax.apply(float_tensor(x), axis)
 
 
 def sparse_softmax_cross_entropy(labels, logits):

@@ -15,7 +15,7 @@ from ember.ops.activations import elu, relu, sigmoid, softplus, tanh
 from ember.ops.elementwise import abs, clip, exp, minimum, sqrt, where
 from ember.ops.shape import split
 from ember.ops.special import erfc
-from ember.ops.tensor_args import float_tensor
+from ember.ops.tensor_args import float_tensor, tensor
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -28,7 +28,8 @@ def relu6(x):
     >>> ember.ops.relu6(ember.tensor([-1.0, 3.0, 8.0])).numpy()
     array([0., 3., 6.], dtype=float32)
     """
-    return clip(float_tensor(x), 0.0, 6.0)
+    x = tensor(x)  # integers stay integers (Keras)
+    return clip(x if x.dtype.kind in "iu" else float_tensor(x), 0, 6)
 
 
 def silu(x):
@@ -97,7 +98,8 @@ def hard_tanh(x):
     >>> ember.ops.hard_tanh(ember.tensor([-2.0, 0.5])).numpy()
     array([-1. ,  0.5], dtype=float32)
     """
-    return clip(float_tensor(x), -1.0, 1.0)
+    x = tensor(x)  # integers stay integers (Keras)
+    return clip(x if x.dtype.kind in "iu" else float_tensor(x), -1, 1)
 
 
 def hard_shrink(x, threshold=0.5):
