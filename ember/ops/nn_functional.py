@@ -19,7 +19,7 @@ from ember.ops.cross_entropy import (
     softmax_cross_entropy,
     sparse_softmax_cross_entropy,
 )
-from ember.ops.elementwise import abs, clip, log, maximum, minimum, sqrt, where
+from ember.ops.elementwise import abs, clip, log, maximum, sqrt, where
 from ember.ops.normalization import layer_norm
 from ember.ops.products import matmul
 from ember.ops.reduce import mean, normalize_axes, sum
@@ -173,9 +173,8 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     x = float_tensor(x)
     if x.ndim == 0:
         x = expand_dims(x, 0)
-    if order == 2:
-        inv = 1.0 / sqrt(sum(x * x, axis=axis, keepdims=True))
-        return x * minimum(inv, 1.0 / epsilon)
+    if order == 2:  # x * min(rsqrt(sum x^2), 1 / eps), without dividing by a zero norm
+        return x / sqrt(maximum(sum(x * x, axis=axis, keepdims=True), epsilon * epsilon))
     a = abs(x)
     norm = sum(a ** float(order), axis=axis, keepdims=True) ** (1.0 / order)
     return x / maximum(norm, epsilon)

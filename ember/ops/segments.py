@@ -7,7 +7,7 @@
 import numpy as np
 
 from ember.autograd import Function
-from ember.ops.elementwise import sqrt
+from ember.ops.elementwise import sqrt, where
 from ember.ops.reduce import sum
 from ember.ops.shape import expand_dims, getitem, reshape, stack
 from ember.ops.tensor_args import float_tensor, tensor
@@ -167,7 +167,9 @@ def cdist(x, y):
     """
     x, y = float_tensor(x), float_tensor(y)
     d = expand_dims(x, -2) - expand_dims(y, -3)
-    return sqrt(sum(d * d, axis=-1))
+    sq = sum(d * d, axis=-1)
+    pos = sq.data > 0  # a zero distance: value 0 and gradient 0 (as torch.cdist), no 0 / 0
+    return where(pos, sqrt(where(pos, sq, 1.0)), 0.0)
 
 
 def rsqrt(x):

@@ -126,3 +126,19 @@ def test_pinv_of_a_rank_deficient_matrix_is_numpys_and_a_constant():
     assert not y.requires_grad
     full = ember.Variable(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]], np.float32))
     assert ops.lstsq(full, ember.ones((3,))).requires_grad
+
+
+def test_normalize_of_a_zero_row_is_zero_with_a_finite_gradient():
+    x = ember.Variable(np.array([[0.0, 0.0], [3.0, 4.0]], np.float32))
+    y = ops.normalize(x)
+    np.testing.assert_allclose(y.numpy(), [[0.0, 0.0], [0.6, 0.8]], rtol=1e-6)
+    y.sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_cdist_of_coincident_points_has_a_zero_gradient():
+    x = ember.Variable(np.array([[1.0, 2.0]], np.float32))
+    d = ops.cdist(x, np.array([[1.0, 2.0], [4.0, 6.0]], np.float32))
+    np.testing.assert_allclose(d.numpy(), [[0.0, 5.0]], rtol=1e-6)
+    d.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[-0.6, -0.8]], rtol=1e-5)
