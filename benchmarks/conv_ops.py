@@ -41,7 +41,7 @@ common.pin_thread_env(common.threads_from_argv(default=2))
 import numpy as np  # noqa: E402  (after the thread environment is set)
 
 import ember  # noqa: E402
-from ember.ops.conv import conv2d  # noqa: E402
+from ember.ops.convolution import conv2d  # noqa: E402
 from ember.ops.pooling import avg_pool2d, max_pool2d  # noqa: E402
 
 BATCH = 128

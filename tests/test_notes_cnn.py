@@ -6,7 +6,7 @@ import pytest
 
 import ember
 from ember import layers
-from ember.ops.conv import conv2d
+from ember.ops.convolution import conv2d
 
 # the notes' "Max Pooling Example"
 X66 = np.array([[3, 0, 1, 5, 1, 3],

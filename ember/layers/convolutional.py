@@ -1,7 +1,7 @@
 """Convolution layers: `Conv1D`, `Conv2D`, `Conv2DTranspose` (Keras' names, defaults and
 kernel layouts; channels-last, or channels-first through `data_format`: see `data_format.py`).
 Depthwise and separable convolutions are in `convolutional_depthwise.py`; the maths (and its
-backward pass) is in `ember/ops/conv.py`.
+backward pass) is in `ember/ops/convolution.py`.
 
 A filter of size k x k over C channels has k*k*C weights plus one tied bias: the notes'
 3x3x3 filter has 28 parameters; VGG's first layer (64 filters of 3x3x3) 64*27 + 64.
@@ -17,7 +17,7 @@ from ember.layers.data_format import (
     to_channels_first,
     to_channels_last,
 )
-from ember.ops import conv
+from ember.ops import convolution as conv
 from ember.ops.conv_geometry import int_tuple, output_length, resolve_padding
 
 RANK_HELP = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)"}

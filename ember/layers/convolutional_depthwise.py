@@ -20,7 +20,7 @@ from ember.layers.data_format import (
     to_channels_first,
     to_channels_last,
 )
-from ember.ops import conv
+from ember.ops import convolution as conv
 from ember.ops.conv_geometry import int_tuple
 
 

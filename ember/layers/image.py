@@ -1,5 +1,5 @@
 """Image layers: `ZeroPadding2D`, `Cropping2D`, `UpSampling2D`, `SpatialDropout2D` and
-`LocalResponseNormalization` (AlexNet's; ours, Keras has none). Ops in `ember/ops/image.py`.
+`LocalResponseNormalization` (AlexNet's; ours, Keras has none). Ops in `ember/ops/spatial.py`.
 Channels-first inputs (`data_format`, default `ember.config.image_data_format()`) are
 transposed at the layer's edges (see `data_format.py`)."""
 
@@ -14,7 +14,7 @@ from ember.layers.data_format import (
     to_channels_last,
 )
 from ember.layers.regularization import Dropout
-from ember.ops import image
+from ember.ops import spatial
 from ember.ops.conv_geometry import int_tuple
 
 
@@ -84,7 +84,7 @@ class ZeroPadding2D(_Image2D):
         self.padding = _pairs(self, "padding", padding)
 
     def call(self, inputs):
-        return self._y(image.zero_pad2d(self._x(inputs), self.padding))
+        return self._y(spatial.zero_pad2d(self._x(inputs), self.padding))
 
     def _output_shape(self, input_shape):
         (t, b), (le, r) = self.padding
@@ -125,7 +125,7 @@ class Cropping2D(_Image2D):
     def call(self, inputs):
         x = self._x(inputs)
         self._out(x.shape[1], x.shape[2])
-        return self._y(image.crop2d(x, self.cropping))
+        return self._y(spatial.crop2d(x, self.cropping))
 
     def _output_shape(self, input_shape):
         return (input_shape[0], *self._out(input_shape[1], input_shape[2]), input_shape[3])
@@ -155,7 +155,7 @@ class UpSampling2D(_Image2D):
         self.interpolation = interpolation
 
     def call(self, inputs):
-        return self._y(image.upsample2d(self._x(inputs), self.size, self.interpolation))
+        return self._y(spatial.upsample2d(self._x(inputs), self.size, self.interpolation))
 
     def _output_shape(self, input_shape):
         n, h, w, c = input_shape
@@ -231,7 +231,7 @@ class LocalResponseNormalization(_Image2D):
         self.beta = non_negative_float(where, "beta", beta)
 
     def call(self, inputs):
-        return self._y(image.local_response_normalization(
+        return self._y(spatial.local_response_normalization(
             self._x(inputs), self.depth_radius, self.bias, self.alpha, self.beta))
 
     def _output_shape(self, input_shape):

@@ -2,8 +2,9 @@
 
 Two paths, as Keras' NumPy backend:
 
-- `from_logits=True`: the fused, stable primitives of `ember.ops.nn` (log-sum-exp for softmax,
-  `max(z, 0) - z t + log1p(exp(-|z|))` for sigmoid): finite loss and gradient at any logit.
+- `from_logits=True`: the fused, stable primitives of `ember.ops.cross_entropy` (log-sum-exp
+  for softmax, `max(z, 0) - z t + log1p(exp(-|z|))` for sigmoid): finite loss and gradient at
+  any logit.
 - probabilities: clipped to `[epsilon, 1 - epsilon]` (`ember.config.epsilon()`, 1e-7) before the
   log; categorical outputs are first renormalised by their sum.
 
@@ -28,7 +29,7 @@ from ember.losses.loss import (
     squeeze_or_expand_to_same_rank,
 )
 from ember.ops.activations import Sigmoid
-from ember.ops.nn import Softmax
+from ember.ops.cross_entropy import Softmax
 from ember.tensor import Tensor
 
 

@@ -38,6 +38,13 @@ from ember.ops.contract import (
     trapezoid,
     vdot,
 )
+from ember.ops.cross_entropy import (
+    log_softmax,
+    sigmoid_binary_cross_entropy,
+    softmax,
+    softmax_cross_entropy,
+    sparse_softmax_cross_entropy,
+)
 from ember.ops.dropout import dropout
 from ember.ops.elementwise import (
     abs,
@@ -80,7 +87,6 @@ from ember.ops.indexing import (
     unique,
     unravel_index,
 )
-from ember.ops.linalg import dot, matmul
 from ember.ops.math_binary import (
     allclose,
     arctan2,
@@ -151,13 +157,6 @@ from ember.ops.math_unary import (
     square,
     tan,
     trunc,
-)
-from ember.ops.nn import (
-    log_softmax,
-    sigmoid_binary_cross_entropy,
-    softmax,
-    softmax_cross_entropy,
-    sparse_softmax_cross_entropy,
 )
 from ember.ops.normalization import batch_norm_train, layer_norm
 from ember.ops.numpy_creation import (
@@ -254,6 +253,7 @@ from ember.ops.predicates import (
     nan_to_num,
     signbit,
 )
+from ember.ops.products import dot, matmul
 from ember.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from ember.ops.shaping import (
     broadcast_to,
@@ -342,6 +342,21 @@ CONSTANT_RESULTS = ("zeros_like", "ones_like", "empty_like", "full_like", "stop_
 QUERIES = ("shape", "dtype", "is_tensor", "size", "ndim", "convert_to_numpy",
            "convert_to_tensor", "array", "vectorize")
 
+# ----------------------------------------------------------------------------------------------
+# Keras' namespaces `ops.nn`, `ops.math`, `ops.linalg`, `ops.image`, and the top-level names
+# they (and Keras' core control flow) put in `keras.ops`.
+from ember.ops import control_flow, image, linalg, math, nn  # noqa: E402
+from ember.ops.control_flow import *  # noqa: E402,F403  (cond, while_loop, scan, ...)
+from ember.ops.linalg import *  # noqa: E402,F403  (the 16 names of keras.ops.linalg)
+from ember.ops.math import *  # noqa: E402,F403  (erf, fft, segment_sum, top_k, stft, ...)
+from ember.ops.nn import *  # noqa: E402,F403  (the 55 names of keras.ops.nn)
+
+DIFFERENTIABLE = tuple(dict.fromkeys(
+    DIFFERENTIABLE + nn.DIFFERENTIABLE + math.DIFFERENTIABLE + linalg.DIFFERENTIABLE
+    + control_flow.DIFFERENTIABLE))
+NON_DIFFERENTIABLE = tuple(dict.fromkeys(
+    NON_DIFFERENTIABLE + nn.NON_DIFFERENTIABLE + math.NON_DIFFERENTIABLE
+    + linalg.NON_DIFFERENTIABLE))
 __all__ = list(DIFFERENTIABLE + NON_DIFFERENTIABLE
                + tuple(q for q in QUERIES if q not in NON_DIFFERENTIABLE))
 

@@ -8,6 +8,7 @@ import numpy as np
 from ember.autograd import Function
 from ember.backend import array_module
 from ember.ops import cuda_kernels
+from ember.ops.tensor_args import float_tensor
 
 
 class Sigmoid(Function):
@@ -116,7 +117,7 @@ def sigmoid(x):
     >>> ember.ops.sigmoid(ember.tensor([0.0, 100.0, -1e4])).numpy()
     array([0.5, 1. , 0. ], dtype=float32)
     """
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(float_tensor(x))
 
 
 def tanh(x):
@@ -131,19 +132,25 @@ def relu(x):
     return ReLU.apply(x)
 
 
-def leaky_relu(x, alpha=0.2):
-    """x for x > 0, alpha * x otherwise. Defaults to alpha=0.2 (keras.activations)."""
-    return LeakyReLU.apply(x, float(alpha))
+def leaky_relu(x, negative_slope=0.2):
+    """x for x > 0, negative_slope * x otherwise (Keras' `ops.leaky_relu`). Defaults to
+    negative_slope=0.2.
+
+    >>> import ember
+    >>> ember.ops.leaky_relu(ember.tensor([-1.0, 2.0])).numpy()
+    array([-0.2,  2. ], dtype=float32)
+    """
+    return LeakyReLU.apply(float_tensor(x), float(negative_slope))
 
 
 def elu(x, alpha=1.0):
     """Exponential linear unit: x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    return ELU.apply(x, float(alpha))
+    return ELU.apply(float_tensor(x), float(alpha))
 
 
 def softplus(x):
     """log(1 + exp(x)), stable for large |x|."""
-    return Softplus.apply(x)
+    return Softplus.apply(float_tensor(x))
 
 
 def step(x):

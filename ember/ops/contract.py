@@ -16,7 +16,7 @@ from ember.autograd import Function
 from ember.backend import array_module
 from ember.ops.dtypes import as_tensor, float_tensor, promote
 from ember.ops.elementwise import add, div, mul, sqrt, sub
-from ember.ops.linalg import matmul
+from ember.ops.products import matmul
 from ember.ops.reduce import mean
 from ember.ops.reduce import sum as _sum
 from ember.ops.shaping import concat, getitem, reshape, stack, transpose

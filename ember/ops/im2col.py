@@ -1,4 +1,4 @@
-"""The patch-matrix engine behind `ember.ops.conv`: im2col, col2im and the chunked pass.
+"""The patch-matrix engine behind `ember.ops.convolution`: im2col, col2im and the chunked pass.
 
 Everything is channels-last: inputs (N, H, W, C), kernels (kh, kw, C/groups, F), outputs
 (N, Ho, Wo, F). A convolution is three products of one patch matrix:

@@ -20,8 +20,8 @@ import numpy as np
 
 from ember.autograd import Function
 from ember.backend import array_module
-from ember.ops.conv import as_tensor, check_rank
 from ember.ops.conv_geometry import int_tuple, output_length, same_pads
+from ember.ops.convolution import as_tensor, check_rank
 from ember.ops.reduce import max as reduce_max
 from ember.ops.reduce import mean
 from ember.ops.shaping import reshape

@@ -7,7 +7,7 @@ import pytest
 
 import ember
 from ember import layers
-from ember.ops import conv
+from ember.ops import convolution as conv
 from ember.testing import run_layer_test
 
 

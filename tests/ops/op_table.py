@@ -1007,10 +1007,11 @@ TABLE = (
     Entry("tanh", ops.tanh, np.tanh, lambda t, x: t.tanh(x), activation_samples("tanh")),
     Entry("relu", ops.relu, lambda x: x * (x > 0), lambda t, x: t.relu(x),
           activation_samples("relu")),
-    Entry("leaky_relu", ops.leaky_relu, lambda x, alpha=0.2: np.where(x > 0, x, alpha * x),
-          lambda t, x, alpha=0.2: F(t).leaky_relu(x, alpha),
+    Entry("leaky_relu", ops.leaky_relu,
+          lambda x, negative_slope=0.2: np.where(x > 0, x, negative_slope * x),
+          lambda t, x, negative_slope=0.2: F(t).leaky_relu(x, negative_slope),
           activation_samples("leaky_relu")
-          + activation_samples("leaky_relu", alpha=0.01)[:2]),
+          + activation_samples("leaky_relu", negative_slope=0.01)[:2]),
     Entry("elu", ops.elu, lambda x, alpha=1.0: np.where(x > 0, x, alpha * (np.exp(x) - 1)),
           lambda t, x, alpha=1.0: F(t).elu(x, alpha),
           activation_samples("elu") + activation_samples("elu", alpha=0.5)[:2]),
@@ -1052,8 +1053,10 @@ TABLE = (
 
 
 def _extension_entries(relpath, builder, empty_batch=True):
-    """Entries built by a file of another test folder (conv, recurrent and keras.ops.numpy
-    ops), loaded by path as the table itself is (the test folders are not packages)."""
+    """Entries built by a file of another test folder (conv, recurrent, keras.ops.numpy and
+    keras.ops.nn/linalg/image/math ops), loaded by path as the table itself is (the test folders
+    are not packages); `empty_batch`: add an empty batch sample to entries that have none (the
+    numpy and nn entries write their own size-0 samples)."""
     path = Path(__file__).resolve().parents[1] / relpath
     spec = importlib.util.spec_from_file_location(f"ember_op_table_{path.parent.name}", path)
     module = importlib.util.module_from_spec(spec)
@@ -1081,6 +1084,7 @@ TABLE += _extension_entries("ops_rnn/op_table_entries.py", "rnn_entries")
 for _file in ("elementwise", "reduce", "shape", "core"):  # keras.ops.numpy and core ops
     _builder = f"{_file}_entries"
     TABLE += _extension_entries(f"ops_numpy/entries_{_file}.py", _builder, empty_batch=False)
+TABLE += _extension_entries("ops_nn/op_table_entries.py", "nn_entries", empty_batch=False)
 
 BY_NAME = {e.name: e for e in TABLE}
 

@@ -1,8 +1,8 @@
 """Op-table entries for the convolution, pooling and image ops, ready for tests/ops/op_table.py.
 
 The op table (owned by its own tests) lists every public op with a NumPy reference, a PyTorch
-spelling and samples. This module builds the entries for the ops of ember.ops.conv,
-ember.ops.pooling and ember.ops.image from the table's own `Entry` and `Sample` classes, so
+spelling and samples. This module builds the entries for the ops of ember.ops.convolution,
+ember.ops.pooling and ember.ops.spatial from the table's own `Entry` and `Sample` classes, so
 the table can take them with
 
     TABLE += conv_entries(Entry, Sample)      # after loading this file like op_table.py
@@ -16,7 +16,9 @@ import math
 
 import numpy as np
 
-from ember.ops import conv, image, pooling
+from ember.ops import convolution as conv
+from ember.ops import pooling
+from ember.ops import spatial as image
 
 
 # ------------------------------------------------------------------------------------ geometry
@@ -308,12 +310,12 @@ def conv_entries(Entry, Sample):  # noqa: N803  (the table's classes)
     axes = {4: (1, 2), 3: (1,)}
     return [
         Entry("conv2d", conv.conv2d, np_conv2d, t_conv2d, conv2d_samples, rtol=1e-4, atol=1e-5,
-              torch_atol=1e-5, module="ember.ops.conv"),
+              torch_atol=1e-5, module="ember.ops.convolution"),
         Entry("conv1d", conv.conv1d, np_conv1d, t_conv1d, conv1d_samples, rtol=1e-4, atol=1e-5,
-              torch_atol=1e-5, module="ember.ops.conv"),
+              torch_atol=1e-5, module="ember.ops.convolution"),
         Entry("conv2d_transpose", conv.conv2d_transpose, np_conv2d_transpose,
               t_conv2d_transpose, transpose_samples, rtol=1e-4, atol=1e-5, torch_atol=1e-5,
-              module="ember.ops.conv"),
+              module="ember.ops.convolution"),
         Entry("max_pool2d", pooling.max_pool2d, np_pool2d("max"), t_pool2d("max"),
               pool_samples(30), module="ember.ops.pooling"),
         Entry("avg_pool2d", pooling.avg_pool2d, np_pool2d("avg"), t_pool2d("avg"),
@@ -336,7 +338,7 @@ def conv_entries(Entry, Sample):  # noqa: N803  (the table's classes)
               (S("one", (_n(80, 2, 3, 4, 2),), {"padding": 1}),
                S("pair", (_n(81, 1, 2, 3, 2),), {"padding": (2, 0)}),
                S("pairs", (_n(82, 2, 3, 3, 1),), {"padding": ((1, 0), (2, 3))})),
-              module="ember.ops.image"),
+              module="ember.ops.spatial"),
         Entry("crop2d", image.crop2d,
               lambda x, cropping=((0, 0), (0, 0)): x[:, cropping[0][0]:x.shape[1] - cropping[0][1],
                                                       cropping[1][0]:x.shape[2] - cropping[1][1]],
@@ -346,19 +348,19 @@ def conv_entries(Entry, Sample):  # noqa: N803  (the table's classes)
               (S("none", (_n(83, 2, 3, 4, 2),), {}),
                S("pairs", (_n(84, 1, 5, 6, 2),), {"cropping": ((1, 2), (0, 3))}),
                S("top_only", (_n(85, 2, 4, 4, 1),), {"cropping": ((2, 0), (1, 1))})),
-              module="ember.ops.image"),
+              module="ember.ops.spatial"),
         Entry("upsample2d", image.upsample2d, np_upsample2d, t_upsample2d,
               (S("nearest", (_n(86, 2, 3, 2, 2),), {}),
                S("nearest_3x2", (_n(87, 1, 2, 3, 2),), {"size": (3, 2)}),
                S("bilinear", (_n(88, 2, 3, 4, 2),), {"interpolation": "bilinear"}),
                S("bilinear_3x4", (_n(89, 1, 3, 2, 1),), {"size": (3, 4),
                                                          "interpolation": "bilinear"})),
-              module="ember.ops.image"),
+              module="ember.ops.spatial"),
         Entry("local_response_normalization", image.local_response_normalization, np_lrn,
               t_lrn,
               (S("tf_defaults", (_n(90, 2, 2, 3, 7),), {}),
                S("alexnet", (_n(91, 1, 3, 3, 8),), {"depth_radius": 2, "bias": 2.0,
                                                     "alpha": 1e-4, "beta": 0.75}),
                S("radius0", (_n(92, 2, 2, 2, 3),), {"depth_radius": 0, "beta": 1.0})),
-              module="ember.ops.image"),
+              module="ember.ops.spatial"),
     ]

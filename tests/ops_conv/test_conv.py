@@ -9,7 +9,7 @@ import pytest
 
 import ember
 from ember.ops import im2col
-from ember.ops.conv import conv1d, conv2d
+from ember.ops.convolution import conv1d, conv2d
 from ember.utils import gradcheck
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import ember
 from ember.ops import im2col
-from ember.ops.conv import _conv_geometry, as_tensors, conv2d
+from ember.ops.convolution import _conv_geometry, as_tensors, conv2d
 from ember.utils import gradcheck
 
 

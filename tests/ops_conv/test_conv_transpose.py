@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember.ops.conv import conv2d, conv2d_transpose
+from ember.ops.convolution import conv2d, conv2d_transpose
 from ember.utils import gradcheck
 
 

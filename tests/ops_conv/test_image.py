@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember.ops.image import (
+from ember.ops.spatial import (
     crop2d,
     local_response_normalization,
     upsample2d,

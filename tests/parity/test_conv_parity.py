@@ -18,8 +18,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember.ops.conv import conv1d, conv2d, conv2d_transpose
-from ember.ops.image import local_response_normalization, upsample2d
+from ember.ops.convolution import conv1d, conv2d, conv2d_transpose
 from ember.ops.pooling import (
     avg_pool1d,
     avg_pool2d,
@@ -28,6 +27,7 @@ from ember.ops.pooling import (
     max_pool1d,
     max_pool2d,
 )
+from ember.ops.spatial import local_response_normalization, upsample2d
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

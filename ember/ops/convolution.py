@@ -183,7 +183,7 @@ def conv2d(x, w, b=None, strides=(1, 1), padding="valid", dilation_rate=(1, 1), 
     >>> import numpy as np, ember
     >>> x = ember.ones((1, 128, 128, 3))
     >>> w = ember.ones((3, 3, 3, 1))
-    >>> from ember.ops.conv import conv2d
+    >>> from ember.ops.convolution import conv2d
     >>> conv2d(x, w, padding=1).shape
     (1, 128, 128, 1)
     """
@@ -234,7 +234,7 @@ def conv1d(x, w, b=None, strides=1, padding="valid", dilation_rate=1, groups=1):
         (N, Lo, F) Tensor.
 
     >>> import ember
-    >>> from ember.ops.conv import conv1d
+    >>> from ember.ops.convolution import conv1d
     >>> conv1d(ember.ones((2, 10, 4)), ember.ones((3, 4, 8)), padding="causal").shape
     (2, 10, 8)
     """
@@ -306,7 +306,7 @@ def conv2d_transpose(x, w, b=None, strides=(1, 1), padding="valid", output_paddi
         (N, Ho, Wo, C_out) Tensor.
 
     >>> import ember
-    >>> from ember.ops.conv import conv2d_transpose
+    >>> from ember.ops.convolution import conv2d_transpose
     >>> conv2d_transpose(ember.ones((1, 4, 4, 8)), ember.ones((3, 3, 2, 8)),
     ...                  strides=2, padding="same").shape
     (1, 8, 8, 2)
