@@ -2,7 +2,7 @@
 and Keras' `Sequence`/`PyDataset` for batch-indexed data."""
 
 from ember.data.dataset import INFINITE, UNKNOWN, Dataset, load_npy
-from ember.data.sequence import PyDataset, Sequence
+from ember.data.py_dataset import PyDataset, Sequence
 from ember.data.table import Table, TableTransformer, load_csv, read_csv
 
 __all__ = ["INFINITE", "UNKNOWN", "Dataset", "PyDataset", "Sequence", "Table", "TableTransformer",

@@ -12,17 +12,15 @@ import re
 
 import numpy as np
 
-from ember import config
+from ember import config, tree
 from ember.autograd import no_grad
 from ember.layers.input_spec import InputSpec  # noqa: F401  (re-exported)
 from ember.layers.node import (
     Node,
     SymbolicTensor,
-    flatten_structure,
     is_shape,
     is_shape_data,
     is_shape_list,
-    map_structure,
     map_structure_shapes,
     shape_data,
     shape_tuple,
@@ -258,7 +256,7 @@ class Layer:
             for layer in _CALL_LOSS_LAYERS[pending:]:
                 layer._activity_losses, layer._added_losses = [], []
             del _CALL_LOSS_LAYERS[pending:]
-        return map_structure(lambda t: (None,) + tuple(t.shape[1:]), out)
+        return tree.map_structure(lambda t: (None,) + tuple(t.shape[1:]), out)
 
     def _check_inputs(self, shapes):
         specs = self.input_spec
@@ -271,15 +269,15 @@ class Layer:
 
     # ----------------------------------------------------------------- calling
     def __call__(self, inputs, *args, **kwargs):
-        leaves = flatten_structure(inputs)
+        leaves = tree.flatten(inputs)
         if any(isinstance(t, SymbolicTensor) for t in leaves):
             return self._symbolic_call(inputs, args, kwargs)
         if not all(isinstance(t, Tensor) for t in leaves):
-            inputs = map_structure(
+            inputs = tree.map_structure(
                 lambda t: t if isinstance(t, Tensor) or t is None else Tensor._wrap(
                     to_array(t, self.dtype if np.asarray(t).dtype.kind == "f" else None)),
                 inputs)
-            leaves = flatten_structure(inputs)
+            leaves = tree.flatten(inputs)
         shapes = [t.shape for t in leaves if t is not None]
         if not self.built:
             self._check_inputs(shapes)
@@ -312,7 +310,7 @@ class Layer:
                 outputs, "_keras_mask", None) is None:
             self._propagate_mask(inputs, in_mask, outputs)
         if self.activity_regularizer is not None:
-            for t in flatten_structure(outputs):
+            for t in tree.flatten(outputs):
                 self._activity_losses.append(self.activity_regularizer(t) / t.shape[0])
             _CALL_LOSS_LAYERS.append(self)
         return outputs
@@ -333,7 +331,7 @@ class Layer:
             output._keras_mask = m
 
     def _symbolic_call(self, inputs, args, kwargs):
-        leaves = [t for t in flatten_structure(inputs) if isinstance(t, SymbolicTensor)]
+        leaves = [t for t in tree.flatten(inputs) if isinstance(t, SymbolicTensor)]
         shapes = [t.shape for t in leaves]
         self._check_inputs(shapes)
         self._maybe_build(shapes)

@@ -1,7 +1,7 @@
 """Utilities: gradient checking, seeding, label encoding, downloads (`get_file`), seeing
 inside a network (`get_activations`, `get_kernels`)."""
 
-from ember.data.sequence import PyDataset, Sequence
+from ember.data.py_dataset import PyDataset, Sequence
 from ember.preprocessing.sequence import pad_sequences
 from ember.utils.file_utils import get_file
 from ember.utils.gradcheck import GradcheckError, gradcheck
