@@ -59,7 +59,7 @@ from ember.data.py_dataset import PyDataset, ordered_batches
 
 
 # ----------------------------------------------------------------------- batch formats
-def unpack_x_y_sample_weight(data):
+def unpack_x_y_sample_weight(data, where=None):
     """`(x, y, sample_weight)` from a batch: `x`, `(x,)`, `(x, y)` or `(x, y, sw)`.
 
     >>> unpack_x_y_sample_weight((1, 2))
@@ -75,7 +75,7 @@ def unpack_x_y_sample_weight(data):
         return data[0], data[1], None
     if len(data) == 3:
         return data
-    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+    raise ValueError(f"{where + ': ' if where else ''}Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
                      f"`(x, y, sample_weight)`; received a tuple of length {len(data)}: "
                      f"{_describe(data)}")
 
@@ -260,7 +260,7 @@ class IterableData:
 
     def prepare(self, batch):
         """One batch as checked NumPy data, packed for `train_step`."""
-        x, y, sw = unpack_x_y_sample_weight(batch)
+        x, y, sw = unpack_x_y_sample_weight(batch, self.where)
         parts = []
         for value, name in ((x, "x"), (y, "y"), (sw, "sample_weight")):
             struct, arrays, names = split_leaves(value, name, self.where)
