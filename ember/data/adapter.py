@@ -75,7 +75,8 @@ def unpack_x_y_sample_weight(data, where=None):
         return data[0], data[1], None
     if len(data) == 3:
         return data
-    raise ValueError(f"{where + ': ' if where else ''}Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+    prefix = f"{where}: " if where else ""
+    raise ValueError(f"{prefix}Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
                      f"`(x, y, sample_weight)`; received a tuple of length {len(data)}: "
                      f"{_describe(data)}")
 
