@@ -67,8 +67,29 @@ def program(keras, data, epochs=EPOCHS):
     return model, history, score
 
 
+@pytest.fixture
+def import_keras():
+    """Keras 3 on the torch backend, with torch on one thread for the test (on a busy
+    2-core machine its default thread pool made the Keras run 15x slower), or a skip."""
+    restore = []
+
+    def load():
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+        keras = pytest.importorskip("keras")
+        if keras.backend.backend() == "torch":
+            import torch  # noqa: PLC0415
+
+            restore.append((torch, torch.get_num_threads()))
+            torch.set_num_threads(1)
+        return keras
+
+    yield load
+    for torch, threads in restore:
+        torch.set_num_threads(threads)
+
+
 @pytest.mark.slow
-def test_mnist_convnet_with_ember_and_keras():
+def test_mnist_convnet_with_ember_and_keras(import_keras):
     data = load_data()
     assert data[0][0].shape == (1437, 28, 28) and data[0][0].dtype == np.uint8
     ember.utils.set_random_seed(0)
@@ -79,8 +100,7 @@ def test_mnist_convnet_with_ember_and_keras():
     assert test_accuracy > ACCURACY_BAR, score
     assert history.history["loss"][-1] < history.history["loss"][0]
 
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    keras = pytest.importorskip("keras")
+    keras = import_keras()
     keras.utils.set_random_seed(0)
     k_model, _, k_score = program(keras, data)
     assert k_model.count_params() == 34_826
