@@ -10,12 +10,13 @@
   iterable of batches such as a PyTorch `DataLoader` (iterated afresh each epoch; torch
   tensors converted to NumPy without a copy).
 
-Keras' rules for batch sources: `y`, `sample_weight`, `batch_size` and `validation_split`
-must not be given; an infinite source (a generator, `Dataset.repeat()`, a PyDataset without
-length) needs `steps_per_epoch` (`steps` in evaluate/predict). With `steps_per_epoch` shorter
-than the data the same iterator carries on across epochs (as Keras); otherwise each epoch is
-one full pass (a generator object can be passed over only once). `fit(shuffle=True)`
-shuffles a PyDataset's batch order; the other sources keep their own order.
+Keras' rules for batch sources: `y`, `sample_weight` and `validation_split` must not be
+given (`batch_size` is ignored, with a warning); an infinite source (a generator,
+`Dataset.repeat()`, a PyDataset without length) needs `steps_per_epoch` (`steps` in
+evaluate/predict). With `steps_per_epoch` shorter than the data the same iterator carries on
+across epochs (as Keras); otherwise each epoch is one full pass (a generator object can be
+passed over only once). `fit(shuffle=True)` shuffles a PyDataset's batch order; the other
+sources keep their own order.
 
 The data layer knows no models: the trainer hands it an `InputSpec`-like description of the
 model's inputs (`ModelInputs`), and every batch's `x` is checked against it, so a dict whose
@@ -30,6 +31,7 @@ keys name no input or the wrong number of arrays fail here with the model's inpu
 
 import itertools
 import types
+import warnings
 
 import numpy as np
 
@@ -211,9 +213,9 @@ def check_iterable_call(x, y, sample_weight, batch_size, where, validation_split
         if value is not None:
             raise ValueError(f"{where}: `{name}` argument is not supported when `x` is a "
                              f"{kind} (it must yield (x, y) or (x, y, sample_weight) batches)")
-    if batch_size is not None:
-        raise ValueError(f"{where}: `batch_size` must be None when `x` is a {kind}, which "
-                         f"yields batches itself; received batch_size={batch_size!r}")
+    if batch_size is not None:  # Keras ignores it silently (its guides pass one)
+        warnings.warn(f"{where}: `batch_size={batch_size!r}` is ignored: `x` is a {kind}, "
+                      "which yields whole batches itself", stacklevel=3)
     if validation_split:
         raise ValueError(f"{where}: `validation_split` is only supported for NumPy arrays, "
                          f"not for a {kind}; pass validation_data instead")

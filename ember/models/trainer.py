@@ -244,8 +244,8 @@ class Trainer(Inference):
                 of them for several inputs/outputs (dicts keyed by input name); or `x` a
                 source of whole batches: an `ember.data.Dataset`, a `PyDataset`, a
                 generator, or any iterable of batches such as a PyTorch DataLoader (then
-                `y`, `batch_size` and `validation_split` must not be given). See
-                `ember.data.adapter`.
+                `y` and `validation_split` must not be given, and `batch_size` is
+                ignored). See `ember.data.adapter`.
             batch_size: samples per step. Defaults to 32.
             epochs: the epoch to stop at (with `initial_epoch`). Defaults to 1.
             verbose: "auto" (= 1, progress bar), 0 (silent), 1, or 2 (one line per epoch).
