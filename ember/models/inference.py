@@ -46,6 +46,8 @@ class Inference:
         or None when unknown (a subclassed model, a Sequential without `Input`)."""
         inputs = getattr(self, "inputs", None)
         if not inputs or not isinstance(inputs, list | tuple):
+            if getattr(type(self), "_one_input", False):  # a Sequential without Input yet
+                return da.ModelInputs(["input"], model=self.name)
             return None
         names = list(getattr(self, "input_names", None) or [])
         if len(names) != len(inputs):

@@ -283,6 +283,10 @@ def test_structures_that_do_not_fit_name_the_inputs():
         one.fit(dict_batches(), steps_per_epoch=1, verbose=0)
     with pytest.raises(ValueError, match="validation_data"):
         one.fit(x, y, validation_data=x, verbose=0)
+    unbuilt = ember.models.Sequential([ember.layers.Dense(1)])  # no Input: still one input
+    unbuilt.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"Model 'sequential\w*' has 1 input.*keys \['foo'\]"):
+        unbuilt.fit({"foo": x}, y, verbose=0)
 
 
 def test_dataset_of_dicts_feeds_named_inputs():
