@@ -1,5 +1,6 @@
-"""Input pipelines and tables: `Dataset` (tf.data style), `read_csv` (tables to features),
-and Keras' `Sequence`/`PyDataset` for batch-indexed data."""
+"""Input pipelines and the data adapter: `Dataset` (tf.data style), Keras' `PyDataset`
+(`Sequence`), `read_csv` (tables to features), and `adapter` / `arrays`, which turn every
+data source `fit`, `evaluate` and `predict` take into checked NumPy batches."""
 
 from ember.data.dataset import INFINITE, UNKNOWN, Dataset, load_npy
 from ember.data.py_dataset import PyDataset, Sequence
