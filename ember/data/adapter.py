@@ -314,22 +314,29 @@ class IterableData:
                              "make it infinite, or use a Dataset (repeat()) or a PyDataset")
 
     def _py_dataset_batches(self, shuffle, rng, skip, steps):
+        """One epoch of a PyDataset. As Keras: with `steps` shorter than the dataset, the
+        next epoch carries on where this one stopped (an epoch ends early when the pass
+        runs out), and `on_epoch_begin`/`on_epoch_end` run around every epoch."""
         n = self.source.num_batches
         if n == 0:
             raise ValueError(f"{self.where}: the PyDataset has 0 batches")
-        if n is None:
-            order = itertools.count()
-            count = steps
+        if n is None:  # infinite: the indices go on from epoch to epoch
+            start = getattr(self, "_position", 0)
+            indices = list(range(start + skip, start + steps))
+            self._position = start + steps
         else:
-            order = rng.permutation(n) if shuffle and rng is not None else np.arange(n)
-            count = n if steps is None else min(steps, n)
-        indices = [int(i) for i in itertools.islice(order, skip, count)]
-        if rng is not None:
-            self.source.on_epoch_begin()
-        for step, batch in zip(range(skip, count), ordered_batches(self.source, indices)):
+            if getattr(self, "_position", 0) == 0:  # a new pass: a new order
+                self._order = rng.permutation(n) if shuffle and rng is not None else \
+                    np.arange(n)
+                self._position = 0
+            start = self._position
+            stop = n if steps is None else min(n, start + steps)
+            indices = [int(i) for i in self._order[start + skip:stop]]
+            self._position = 0 if stop >= n else stop
+        self.source.on_epoch_begin()
+        for step, batch in enumerate(ordered_batches(self.source, indices), start=skip):
             yield step, self.prepare(batch)
-        if rng is not None:
-            self.source.on_epoch_end()
+        self.source.on_epoch_end()
 
 
 def adapt(x, y=None, sample_weight=None, where="fit", validate_inputs=False, inputs=None):

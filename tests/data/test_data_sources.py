@@ -165,6 +165,34 @@ def test_py_dataset_workers_keep_the_order(kwargs):
     np.testing.assert_allclose(m.predict(seq, verbose=0), m.predict(x, verbose=0), rtol=1e-6)
 
 
+def test_py_dataset_epochs_carry_on_as_keras():
+    """Keras 3.15 asks for [0, 1, 2], [3, 4] (the pass ran out), [0, 1, 2] with
+    steps_per_epoch=3 on 5 batches, and calls the epoch hooks in evaluate/predict too."""
+    x, y = data(50)
+    seen = []
+
+    class Five(PyDataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            seen.append(i)
+            return x[i * 10:(i + 1) * 10], y[i * 10:(i + 1) * 10]
+
+        def on_epoch_begin(self):
+            seen.append("begin")
+
+        def on_epoch_end(self):
+            seen.append("end")
+
+    m = model()
+    m.fit(Five(), steps_per_epoch=3, epochs=3, shuffle=False, verbose=0)
+    assert seen == ["begin", 0, 1, 2, "end", "begin", 3, 4, "end", "begin", 0, 1, 2, "end"]
+    seen.clear()
+    m.predict(Five(), verbose=0)
+    assert seen == ["begin", 0, 1, 2, 3, 4, "end"]
+
+
 def test_infinite_py_dataset_and_super_not_called():
     x, y = data()
 
