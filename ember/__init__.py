@@ -30,6 +30,7 @@ from ember import (
     regularizers,
     saving,
     testing,
+    tree,
     utils,
 )
 from ember.autograd import GradientTape, enable_grad, grad, is_grad_enabled, no_grad
@@ -59,6 +60,6 @@ __all__ = [
     "data", "datasets", "enable_grad", "exp", "eye", "full", "full_like", "grad", "initializers",
     "is_grad_enabled", "layers", "log", "losses", "matmul", "maximum", "mean", "metrics", "minimum",
     "models", "no_grad", "ones", "ones_like", "ops", "optimizers", "preprocessing", "random",
-    "regularizers", "reshape", "saving", "sqrt", "stack", "sum", "tensor", "testing", "utils",
-    "where", "zeros", "zeros_like",
+    "regularizers", "reshape", "saving", "sqrt", "stack", "sum", "tensor", "testing",
+    "tree", "utils", "where", "zeros", "zeros_like",
 ]
