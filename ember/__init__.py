@@ -33,6 +33,7 @@ from ember import (
     regularizers,
     saving,
     testing,
+    tree,
     utils,
 )
 from ember.autograd import GradientTape, enable_grad, grad, is_grad_enabled, no_grad
@@ -88,5 +89,5 @@ __all__ = [
     "log", "losses", "matmul", "maximum", "mean", "metrics", "minimum", "mixed_precision",
     "models", "name_scope", "no_grad", "ones", "ones_like", "ops", "optimizers",
     "preprocessing", "random", "regularizers", "reshape", "saving", "sqrt", "stack", "sum",
-    "tensor", "testing", "utils", "version", "where", "zeros", "zeros_like",
+    "tensor", "testing", "tree", "utils", "version", "where", "zeros", "zeros_like",
 ]

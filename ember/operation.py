@@ -21,9 +21,10 @@ import abc
 
 import numpy as np
 
+from ember import tree
 from ember.autograd import no_grad
 from ember.layers.base import Layer, to_snake_case, unique_name
-from ember.layers.node import SymbolicTensor, flatten_structure, map_structure
+from ember.layers.node import SymbolicTensor
 
 
 class Operation(metaclass=abc.ABCMeta):  # noqa: B024  (ABCMeta for register(Layer))
@@ -37,7 +38,7 @@ class Operation(metaclass=abc.ABCMeta):  # noqa: B024  (ABCMeta for register(Lay
         self.name = name or unique_name(to_snake_case(type(self).__name__))
 
     def __call__(self, *args, **kwargs):
-        leaves = flatten_structure([list(args), list(kwargs.values())])
+        leaves = tree.flatten([list(args), list(kwargs.values())])
         if any(isinstance(t, SymbolicTensor) for t in leaves):
             return self.symbolic_call(*args, **kwargs)
         return self.call(*args, **kwargs)
@@ -58,11 +59,11 @@ class Operation(metaclass=abc.ABCMeta):  # noqa: B024  (ABCMeta for register(Lay
             return t
 
         batch_unknown = any(isinstance(t, SymbolicTensor) and t.shape and t.shape[0] is None
-                            for t in flatten_structure([list(args), list(kwargs.values())]))
+                            for t in tree.flatten([list(args), list(kwargs.values())]))
         with no_grad():
-            out = self.call(*map_structure(zeros, list(args)),
-                            **{k: map_structure(zeros, v) for k, v in kwargs.items()})
-        return map_structure(lambda t: SymbolicTensor(
+            out = self.call(*tree.map_structure(zeros, list(args)),
+                            **{k: tree.map_structure(zeros, v) for k, v in kwargs.items()})
+        return tree.map_structure(lambda t: SymbolicTensor(
             ((None,) + tuple(t.shape[1:])) if batch_unknown and t.ndim else t.shape,
             t.dtype, name=self.name), out)
 

@@ -15,6 +15,7 @@ import threading
 
 import numpy as np
 
+from ember import tree
 from ember.data import dataset as _ds
 
 
@@ -177,7 +178,7 @@ class Batch(_Stage):
         for chunk in _ds._batched(iter(self._parent), self.batch_size):
             if len(chunk) < self.batch_size and self.drop_remainder:
                 return
-            leaves = [_ds.flatten_structure(e) for e in chunk]
+            leaves = [tree.flatten(e) for e in chunk]
             try:
                 stacked = [np.stack(parts) for parts in zip(*leaves)]
             except ValueError as e:

@@ -25,32 +25,10 @@ import os
 
 import numpy as np
 
+from ember import tree
+
 INFINITE = -1
 UNKNOWN = -2
-
-
-def flatten_structure(obj):
-    """The leaves of a nested tuple/list/dict, in order (as `ember.layers.node`, which this
-    package cannot import: `ember.utils` loads it early)."""
-    if isinstance(obj, list | tuple):
-        return [leaf for item in obj for leaf in flatten_structure(item)]
-    if isinstance(obj, dict):
-        return [leaf for key in obj for leaf in flatten_structure(obj[key])]
-    return [obj]
-
-
-def pack_like(structure, leaves):
-    """Rebuild `structure` with `leaves` (the inverse of `flatten_structure`)."""
-    it = iter(leaves)
-
-    def rebuild(obj):
-        if isinstance(obj, list | tuple):
-            return type(obj)(rebuild(o) for o in obj)
-        if isinstance(obj, dict):
-            return {k: rebuild(v) for k, v in obj.items()}
-        return next(it)
-
-    return rebuild(structure)
 
 
 def _stages():
@@ -60,11 +38,11 @@ def _stages():
 
 
 def _pack(struct, leaves):
-    return leaves[0] if not isinstance(struct, tuple | list | dict) else pack_like(struct, leaves)
+    return tree.pack_sequence_as(struct, leaves)
 
 
 def _to_numpy(element):
-    leaves = [np.asarray(getattr(v, "data", v)) for v in flatten_structure(element)]
+    leaves = [np.asarray(getattr(v, "data", v)) for v in tree.flatten(element)]
     return _pack(element, leaves)
 
 
@@ -144,7 +122,7 @@ class Dataset:
             paths: a path, or a tuple/list/dict of paths (e.g. `("x.npy", "y.npy")`).
             mmap: open read-only memory maps (`mmap_mode="r"`); False loads into memory.
         """
-        leaves = [load_npy(p, mmap) for p in flatten_structure(paths)]
+        leaves = [load_npy(p, mmap) for p in tree.flatten(paths)]
         return _Slices(_pack(paths, leaves))
 
     @staticmethod
@@ -241,7 +219,7 @@ def load_npy(path, mmap=True):
 class _Slices(Dataset):
     def __init__(self, tensors):
         self.struct = tensors
-        leaves = flatten_structure(tensors)
+        leaves = tree.flatten(tensors)
         self.arrays = [a if isinstance(a, np.ndarray) else np.asarray(getattr(a, "data", a))
                        for a in leaves]
         if not self.arrays:

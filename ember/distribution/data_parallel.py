@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from ember.data.dataset import flatten_structure, pack_like
+from ember import tree
 from ember.distribution import comm as comm_lib
 from ember.tensor import Tensor
 
@@ -332,7 +332,7 @@ class DataParallel:
 
     def shard_batch(self, batch):
         """This rank's rows of a global batch (any structure of arrays), or None."""
-        leaves = flatten_structure(batch)
+        leaves = tree.flatten(batch)
         arrays = [x for x in leaves if hasattr(x, "shape") and len(x.shape) > 0]
         if not arrays:
             return batch
@@ -341,7 +341,9 @@ class DataParallel:
             return None
         start, stop = part
         cut = [x[start:stop] if hasattr(x, "shape") and len(x.shape) > 0 else x for x in leaves]
-        return pack_like(batch, cut) if isinstance(batch, list | tuple | dict) else cut[0]
+        if isinstance(batch, list | tuple | dict):
+            return tree.pack_sequence_as(batch, cut)
+        return cut[0]
 
 
 def _results(metric):

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from ember import backend, dtype_policies
+from ember import backend, dtype_policies, tree
 from ember.autograd import no_grad
 from ember.device import current_device
 from ember.dtype_policies import DTypePolicy
@@ -20,11 +20,9 @@ from ember.layers.input_spec import InputSpec  # noqa: F401  (re-exported)
 from ember.layers.node import (
     Node,
     SymbolicTensor,
-    flatten_structure,
     is_shape,
     is_shape_data,
     is_shape_list,
-    map_structure,
     map_structure_shapes,
     shape_data,
     shape_tuple,
@@ -373,7 +371,7 @@ class Layer:
             for layer in _CALL_LOSS_LAYERS[pending:]:
                 layer._activity_losses, layer._added_losses = [], []
             del _CALL_LOSS_LAYERS[pending:]
-        return map_structure(lambda t: (None,) + tuple(t.shape[1:]), out)
+        return tree.map_structure(lambda t: (None,) + tuple(t.shape[1:]), out)
 
     def _check_inputs(self, shapes):
         specs = self.input_spec
@@ -386,17 +384,17 @@ class Layer:
 
     # ----------------------------------------------------------------- calling
     def __call__(self, inputs, *args, **kwargs):
-        leaves = flatten_structure(inputs)
+        leaves = tree.flatten(inputs)
         if any(isinstance(t, SymbolicTensor) for t in leaves):
             return self._symbolic_call(inputs, args, kwargs)
         if not all(isinstance(t, Tensor) for t in leaves):
             xp = self._home_xp()
-            inputs = map_structure(
+            inputs = tree.map_structure(
                 lambda t: t if isinstance(t, Tensor) or t is None else Tensor._wrap(
                     backend.asarray(to_array(t, self.dtype if _kind(t) == "f" else None),
                                     xp=xp)),
                 inputs)
-            leaves = flatten_structure(inputs)
+            leaves = tree.flatten(inputs)
         shapes = [t.shape for t in leaves if t is not None]
         if not self.built:
             self._check_inputs(shapes)
@@ -432,7 +430,7 @@ class Layer:
         if own_mask or (self.supports_masking and in_mask is not None):
             self._set_mask_metadata(inputs, in_mask, outputs, own_mask)
         if self.activity_regularizer is not None:
-            for t in flatten_structure(outputs):
+            for t in tree.flatten(outputs):
                 self._activity_losses.append(self.activity_regularizer(t) / t.shape[0])
             _CALL_LOSS_LAYERS.append(self)
         return outputs
@@ -449,13 +447,13 @@ class Layer:
         mask (Embedding's `mask_zero`, a custom masking layer). A mask inherited by default
         (Dense, Dropout, ...) is kept only where it still describes the output's leading axes.
         """
-        flat_out = [t for t in flatten_structure(outputs) if isinstance(t, Tensor)]
+        flat_out = [t for t in tree.flatten(outputs) if isinstance(t, Tensor)]
         if not flat_out or all(getattr(t, "_keras_mask", None) is not None for t in flat_out):
             return
         out_masks = self.compute_mask(inputs, mask)
         if out_masks is None:
             return
-        flat_masks = (list(flatten_structure(out_masks))
+        flat_masks = (list(tree.flatten(out_masks))
                       if isinstance(out_masks, list | tuple | dict) else [out_masks])
         for tensor, m in zip(flat_out, flat_masks):
             if m is None or getattr(tensor, "_keras_mask", None) is not None:
@@ -467,7 +465,7 @@ class Layer:
             tensor._keras_mask = m
 
     def _symbolic_call(self, inputs, args, kwargs):
-        leaves = [t for t in flatten_structure(inputs) if isinstance(t, SymbolicTensor)]
+        leaves = [t for t in tree.flatten(inputs) if isinstance(t, SymbolicTensor)]
         shapes = [t.shape for t in leaves]
         self._check_inputs(shapes)
         self._maybe_build(shapes)
@@ -496,7 +494,7 @@ class Layer:
         """Record on the symbolic outputs the shape of the mask they will carry: from a
         trial `compute_mask` for a layer with its own, else the input's when the layer
         supports masking."""
-        out_leaves = [t for t in flatten_structure(outputs) if isinstance(t, SymbolicTensor)]
+        out_leaves = [t for t in tree.flatten(outputs) if isinstance(t, SymbolicTensor)]
         if type(self).compute_mask is not Layer.compute_mask:
             dummies = [Tensor._wrap(np.zeros(tuple(1 if d is None else d for d in s),
                                              dtype=self.dtype)) for s in shapes]

@@ -8,6 +8,8 @@ run the graph on real tensors.
 
 import numpy as np
 
+from ember import tree
+
 
 class SymbolicTensor:
     """A placeholder for a batch of data flowing through a functional model (Keras'
@@ -52,42 +54,6 @@ class SymbolicTensor:
         return self is other
 
 
-def flatten_structure(obj):
-    """The leaves of a nested list/tuple/dict, in a deterministic order."""
-    if isinstance(obj, list | tuple):
-        out = []
-        for item in obj:
-            out.extend(flatten_structure(item))
-        return out
-    if isinstance(obj, dict):
-        out = []
-        for key in obj:
-            out.extend(flatten_structure(obj[key]))
-        return out
-    return [obj]
-
-
-def pack_like(structure, leaves):
-    """Rebuild `structure` with the values of `leaves` (inverse of `flatten_structure`)."""
-    it = iter(leaves)
-
-    def rebuild(obj):
-        if isinstance(obj, list):
-            return [rebuild(o) for o in obj]
-        if isinstance(obj, tuple):
-            return tuple(rebuild(o) for o in obj)
-        if isinstance(obj, dict):
-            return {k: rebuild(v) for k, v in obj.items()}
-        return next(it)
-
-    return rebuild(structure)
-
-
-def map_structure(fn, obj):
-    """Apply `fn` to every leaf of a nested list/tuple/dict."""
-    return pack_like(obj, [fn(x) for x in flatten_structure(obj)])
-
-
 class Node:
     """One call of a layer inside a functional graph.
 
@@ -103,10 +69,10 @@ class Node:
         self.layer = layer
         self.args = args
         self.kwargs = kwargs
-        self.inputs = [t for t in flatten_structure((args, kwargs))
+        self.inputs = [t for t in tree.flatten((args, kwargs))
                        if isinstance(t, SymbolicTensor)]
         self.output_structure = outputs
-        self.outputs = flatten_structure(outputs)
+        self.outputs = tree.flatten(outputs)
         self.index = len(layer._inbound_nodes)
         layer._inbound_nodes.append(self)
         for i, t in enumerate(self.outputs):

@@ -14,8 +14,8 @@ import contextlib
 
 import numpy as np
 
+from ember import tree
 from ember.device import CPU, current_device, device, device_of
-from ember.layers.node import map_structure
 from ember.tensor import Tensor
 
 
@@ -62,7 +62,7 @@ def place(batch, xp):
     """`batch` (any nesting of arrays, Tensors and None) with its host arrays on module `xp`."""
     if xp is np:
         return batch
-    return map_structure(lambda v: _leaf(v, xp), batch)
+    return tree.map_structure(lambda v: _leaf(v, xp), batch)
 
 
 def _cupy_prefetch(batches, xp):
@@ -86,7 +86,7 @@ def _cupy_prefetch(batches, xp):
             keep.append((mem, pinned))  # alive until the copy is done
             return Tensor._wrap(out) if isinstance(v, Tensor) else out
 
-        placed = map_structure(leaf, batch)
+        placed = tree.map_structure(leaf, batch)
         return placed, stream.record(), keep
 
     pending, done = None, None

@@ -16,13 +16,14 @@ a plain loop: no recursion, whatever the depth of the graph.
 
 import weakref
 
+from ember import tree
 from ember.layers.input_layer import InputLayer
-from ember.layers.node import SymbolicTensor, flatten_structure, map_structure, pack_like
+from ember.layers.node import SymbolicTensor
 from ember.models.model import Model
 
 
 def _check_tensors(structure, what):
-    leaves = flatten_structure(structure)
+    leaves = tree.flatten(structure)
     if not leaves:
         raise ValueError(f"Model: `{what}` must not be empty")
     for i, t in enumerate(leaves):
@@ -142,10 +143,11 @@ class Functional(Model):
         for node in self._run_nodes:  # a plain `layer(tensor)` call is run without rebuilding
             node._simple = (len(node.args) == 1 and isinstance(node.args[0], SymbolicTensor)
                             and not node.kwargs)
+        # dict inputs/outputs flatten in sorted key order (keras.tree): names follow it
         self.input_names = [t.name for t in in_leaves] if not isinstance(inputs, dict) \
-            else list(inputs)
-        self.output_names = list(outputs) if isinstance(outputs, dict) else \
-            _output_names(out_leaves)
+            else [path[0] for path, _ in tree.flatten_with_path(inputs)]
+        self.output_names = [path[0] for path, _ in tree.flatten_with_path(outputs)] \
+            if isinstance(outputs, dict) else _output_names(out_leaves)
         self.built = True
 
     @property
@@ -181,7 +183,7 @@ class Functional(Model):
                 raise ValueError(f"Model '{self.name}': missing input(s) {missing}; expected "
                                  f"keys {self.input_names}")
             return [inputs[k] for k in self.input_names]
-        flat = flatten_structure(inputs)
+        flat = tree.flatten(inputs)
         if len(flat) != len(self.inputs):
             raise ValueError(f"Model '{self.name}' expects {len(self.inputs)} input(s) "
                              f"{self.input_names}; received {len(flat)}")
@@ -193,24 +195,24 @@ class Functional(Model):
             if node._simple:
                 out = node.layer(values[id(node.args[0])], training=training)
             else:
-                args = map_structure(
+                args = tree.map_structure(
                     lambda t: values[id(t)] if isinstance(t, SymbolicTensor) else t, node.args)
-                kwargs = map_structure(
+                kwargs = tree.map_structure(
                     lambda t: values[id(t)] if isinstance(t, SymbolicTensor) else t, node.kwargs)
                 if "training" not in kwargs:
                     kwargs["training"] = training
                 out = node.layer(*args, **kwargs)
-            for t, v in zip(node.outputs, flatten_structure(out)):
+            for t, v in zip(node.outputs, tree.flatten(out)):
                 values[id(t)] = v
         leaves = [values[id(t)] for t in self.outputs]
         if isinstance(self._outputs_struct, SymbolicTensor):
             return leaves[0]
-        return pack_like(self._outputs_struct, leaves)
+        return tree.pack_sequence_as(self._outputs_struct, leaves)
 
     def compute_output_shape(self, input_shape):
         if isinstance(self._outputs_struct, SymbolicTensor):
             return self._outputs_struct.shape
-        return pack_like(self._outputs_struct, [t.shape for t in self.outputs])
+        return tree.pack_sequence_as(self._outputs_struct, [t.shape for t in self.outputs])
 
     def get_config(self):
         """Keras' functional config: `{"name", "trainable", "layers": [{"module",

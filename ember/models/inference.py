@@ -6,13 +6,12 @@ Both run batch by batch under `ember.no_grad()` (no graph is recorded) with `tra
 
 import numpy as np
 
-from ember import backend, config
+from ember import backend, config, tree
 from ember.autograd import no_grad
 from ember.callbacks.base import CallbackList
-from ember.layers.node import flatten_structure, pack_like
-from ember.models import data_adapter as da
+from ember.data import adapter as da
+from ember.data.adapter import check_batch_size, check_count, check_verbose
 from ember.models.allocator import keep_freed_memory
-from ember.models.data_adapter import check_batch_size, check_count, check_verbose
 from ember.models.device_feed import device_batches, on_model_device, place_for
 from ember.tensor import Tensor
 from ember.utils.packing import unpack_x_y_sample_weight
@@ -39,7 +38,7 @@ def pythonify_logs(logs):
 
 
 def batch_size_of(x):
-    leaves = flatten_structure(x)
+    leaves = tree.flatten(x)
     return int(leaves[0].shape[0]) if leaves and hasattr(leaves[0], "shape") else 1
 
 
@@ -50,6 +49,20 @@ def to_numpy(value):
 
 class Inference:
     """The evaluation and prediction half of `Model`."""
+
+    def _data_inputs(self):
+        """The model's inputs for the data layer's checks (`ember.data.adapter.ModelInputs`),
+        or None when unknown (a subclassed model, a Sequential without `Input`)."""
+        inputs = getattr(self, "inputs", None)
+        if not inputs or not isinstance(inputs, list | tuple):
+            if getattr(type(self), "_one_input", False):  # a Sequential without Input yet
+                return da.ModelInputs(["input"], model=self.name)
+            return None
+        names = list(getattr(self, "input_names", None) or [])
+        if len(names) != len(inputs):
+            names = [getattr(t, "name", None) or f"input_{i}" for i, t in enumerate(inputs)]
+        return da.ModelInputs(names, keyed=isinstance(getattr(self, "_inputs_struct", None),
+                                                      dict), model=self.name)
 
     def test_step(self, data):
         """Loss and metrics on one batch, without updating the weights; returns the logs."""
@@ -119,7 +132,7 @@ class Inference:
         batch_size = check_batch_size(batch_size, where)
         verbose = check_verbose(verbose, where)
         steps = config.capped_steps(check_count(steps, "steps", where, none=True))
-        data = da.adapt(x, y, sample_weight, where, validate_inputs)
+        data = da.adapt(x, y, sample_weight, where, validate_inputs, self._data_inputs())
         n = da.count_steps(data, batch_size, steps)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=n)
@@ -154,7 +167,7 @@ class Inference:
         batch_size = check_batch_size(batch_size, where)
         verbose = check_verbose(verbose, where)
         steps = config.capped_steps(check_count(steps, "steps", where, none=True))
-        data = da.adapt(x, None, None, where)
+        data = da.adapt(x, None, None, where, inputs=self._data_inputs())
         n = da.count_steps(data, batch_size, steps)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=n)
@@ -166,30 +179,27 @@ class Inference:
                 outputs = self.predict_step(batch)
                 if structure is None:
                     structure = outputs
-                chunks.append([to_numpy(o) for o in flatten_structure(outputs)])
+                chunks.append([to_numpy(o) for o in tree.flatten(outputs)])
                 callbacks.on_predict_batch_end(step, {"outputs": outputs})
         callbacks.on_predict_end()
         leaves = [np.concatenate(parts) for parts in zip(*chunks)]
-        return pack_like(structure, leaves) if isinstance(structure, list | tuple | dict) \
-            else leaves[0]
+        return tree.pack_sequence_as(structure, leaves)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """`test_step` on one batch. Returns as `evaluate`. As in Keras 3, the metrics keep
         accumulating across calls: call `reset_metrics()` first for this batch's values."""
         self._assert_compile_called("test_on_batch")
         keep_freed_memory()
-        data = da.ArrayData(x, y, sample_weight, where="test_on_batch")
+        data = da.adapt(x, y, sample_weight, "test_on_batch", inputs=self._data_inputs())
         with no_grad(), on_model_device(self):
             logs = pythonify_logs(self.test_step(place_for(self, da.pack_x_y_sample_weight(
-                *data._take(slice(None))))))
+                *data.take_parts(slice(None))))))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
         """The outputs on one batch, as NumPy arrays."""
         keep_freed_memory()
-        data = da.ArrayData(x, None, None, where="predict_on_batch")
+        data = da.adapt(x, None, None, "predict_on_batch", inputs=self._data_inputs())
         with no_grad(), on_model_device(self):
             outputs = self.predict_step(place_for(self, data.x))
-        leaves = [to_numpy(o) for o in flatten_structure(outputs)]
-        return pack_like(outputs, leaves) if isinstance(outputs, list | tuple | dict) \
-            else leaves[0]
+        return tree.map_structure(to_numpy, outputs)

@@ -29,6 +29,8 @@ class Sequential(Model):
         name: defaults to "sequential" (made unique).
     """
 
+    _one_input = True  # for the data layer's checks, even before it is built
+
     def __init__(self, layers=None, trainable=True, name=None, **kwargs):
         Model.__init__(self, trainable=trainable, name=name, **kwargs)
         self._stack = []  # the layers, with the InputLayer first when there is one

@@ -16,11 +16,11 @@ from ember import config
 from ember import distribution as distribution_lib
 from ember.autograd import run_backward
 from ember.callbacks.base import CallbackList
+from ember.data import adapter as da
+from ember.data.adapter import check_batch_size, check_count, check_verbose
 from ember.distribution.fit import prepare_fit
 from ember.models import compile_utils as cu
-from ember.models import data_adapter as da
 from ember.models.allocator import keep_freed_memory
-from ember.models.data_adapter import check_batch_size, check_count, check_verbose
 from ember.models.device_feed import device_batches, on_model_device, place_for
 from ember.models.inference import Inference, batch_size_of, pythonify_logs
 from ember.models.interrupt import InterruptGuard
@@ -251,10 +251,13 @@ class Trainer(Inference):
         """
         self._assert_compile_called("train_on_batch")
         keep_freed_memory()
-        data = da.ArrayData(x, y, sample_weight, where="train_on_batch")
+        if da.is_iterable_input(x):
+            raise TypeError("train_on_batch: `x` must be arrays (one batch); received a "
+                            f"{type(x).__name__}")
+        data = da.adapt(x, y, sample_weight, "train_on_batch", inputs=self._data_inputs())
         if class_weight is not None:
-            data = da.with_class_weight(data, class_weight, sample_weight, "train_on_batch")
-        batch = place_for(self, da.pack_x_y_sample_weight(*data._take(slice(None))))
+            data = data.with_class_weight(class_weight, sample_weight is not None)
+        batch = place_for(self, da.pack_x_y_sample_weight(*data.take_parts(slice(None))))
         with on_model_device(self):
             logs = pythonify_logs(self.train_step(batch))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
@@ -268,17 +271,20 @@ class Trainer(Inference):
         """Train for `epochs` passes over the data (Keras 3 semantics).
 
         Args:
-            x, y: arrays (or lists/dicts of arrays for several inputs/outputs); or `x` an
-                `ember.data.Dataset`, a generator or a `Sequence` yielding batches (then
-                `y`, `batch_size` and `validation_split` must not be given).
+            x, y: arrays (NumPy, lists of numbers, pandas, torch tensors), or lists/dicts
+                of them for several inputs/outputs (dicts keyed by input name); or `x` a
+                source of whole batches: an `ember.data.Dataset`, a `PyDataset`, a
+                generator, or any iterable of batches such as a PyTorch DataLoader (then
+                `y` and `validation_split` must not be given, and `batch_size` is
+                ignored). See `ember.data.adapter`.
             batch_size: samples per step. Defaults to 32.
             epochs: the epoch to stop at (with `initial_epoch`). Defaults to 1.
             verbose: "auto" (= 1, progress bar), 0 (silent), 1, or 2 (one line per epoch).
             callbacks: a list of Callbacks; History and the progress bar are added.
             validation_split: the fraction of the data held out for validation: the LAST
                 samples, taken before shuffling (Keras' rule). Defaults to 0.
-            validation_data: `(x_val, y_val)` or `(x_val, y_val, val_sample_weight)`;
-                overrides `validation_split`.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, val_sample_weight)`, or a
+                batch source as `x`; overrides `validation_split`.
             shuffle: reshuffle the samples each epoch (True), shuffle batch order ("batch"),
                 or not (False). Defaults to True.
             class_weight: `{class: weight}` turned into per-sample weights.
@@ -321,26 +327,9 @@ class Trainer(Inference):
             validation_batch_size, where, "validation_batch_size", default=batch_size)
         validation_freq = da.check_freq(validation_freq)
         validation_split = da.check_split(validation_split)
-        if shuffle not in (True, False, "batch"):
-            raise ValueError(f"fit: `shuffle` must be True, False or 'batch'; received "
-                             f"shuffle={shuffle!r}")
-        data = da.adapt(x, y, sample_weight, where, validate_inputs)
-        val_data = None
-        if da.is_iterable_input(validation_data):
-            val_data = da.adapt(validation_data, None, None, "fit (validation_data)",
-                                validate_inputs)
-        elif validation_data is not None:
-            if not isinstance(validation_data, tuple | list) or len(validation_data) not in (
-                    2, 3):
-                raise ValueError("fit: `validation_data` must be a tuple (x_val, y_val) or "
-                                 "(x_val, y_val, val_sample_weight); received "
-                                 f"{type(validation_data).__name__}")
-            vx, vy, vsw = da.unpack_x_y_sample_weight(tuple(validation_data))
-            val_data = da.ArrayData(vx, vy, vsw, "fit (validation_data)", validate_inputs)
-        elif validation_split:
-            data, val_data = da.split_validation(data, validation_split, where)
-        if class_weight is not None:
-            data = da.with_class_weight(data, class_weight, sample_weight, where)
+        shuffle = da.check_shuffle(shuffle)
+        data, val_data = da.fit_data(x, y, sample_weight, class_weight, validation_data,
+                                     validation_split, validate_inputs, self._data_inputs())
         num_batches = data.num_batches(batch_size)
         if num_batches is None:  # a generator, or a Dataset of unknown length
             num_batches = steps_per_epoch

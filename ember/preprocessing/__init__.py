@@ -22,9 +22,15 @@ def __getattr__(name):
         from ember.preprocessing.text_vectorization import TextVectorization  # noqa: PLC0415
 
         return TextVectorization
+    if name in ("image_dataset_from_directory", "text_dataset_from_directory",
+                "timeseries_dataset_from_array"):  # Keras' keras.preprocessing aliases
+        from ember import utils  # noqa: PLC0415  (ember.utils imports this package)
+
+        return getattr(utils, name)
     raise AttributeError(f"module 'ember.preprocessing' has no attribute {name!r}")
 
 
-__all__ = ["TextVectorization", "Tokenizer", "hashing_trick", "one_hot", "pad_sequences",
-           "sequence", "sequences_to_one_hot", "text", "text_to_word_sequence",
-           "tokenizer_from_json"]
+__all__ = ["TextVectorization", "Tokenizer", "hashing_trick", "image_dataset_from_directory",
+           "one_hot", "pad_sequences", "sequence", "sequences_to_one_hot", "text",
+           "text_dataset_from_directory", "text_to_word_sequence",
+           "timeseries_dataset_from_array", "tokenizer_from_json"]

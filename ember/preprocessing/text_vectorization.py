@@ -7,6 +7,7 @@ no padding token: index 0 is "[UNK]". As in Keras, `adapt` breaks frequency ties
 the tokens themselves in descending (UTF-8 byte) order, so a vocabulary is deterministic.
 """
 
+import itertools
 import re
 from collections import Counter
 
@@ -163,10 +164,16 @@ class TextVectorization(Layer):
     def adapt(self, data, batch_size=None, steps=None):
         """Learn the vocabulary from `data` (texts): the most frequent tokens, ties broken by
         the tokens in descending order, at most `max_tokens` minus the special tokens.
-        `batch_size`/`steps` are accepted for Keras compatibility; all of `data` is read."""
+        `data` is texts, or a Dataset / iterable of text batches (then `steps` batches at
+        most, all without it); `batch_size` is accepted for Keras compatibility."""
+        from ember.data.adapter import is_iterable_input  # noqa: PLC0415
+
+        # a Dataset, generator or iterable of text batches (Keras' adapt(dataset)), or texts
+        batches = itertools.islice(data, steps) if is_iterable_input(data) else [data]
         counts = Counter()
-        for text in self._texts(data):
-            counts.update(self._tokens(text))
+        for batch in batches:
+            for text in self._texts(batch):
+                counts.update(self._tokens(text))
         for special in (PAD, OOV):
             counts.pop(special, None)
         ranked = sorted(counts.items(), key=lambda tc: (tc[1], tc[0].encode("utf-8")),

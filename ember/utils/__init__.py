@@ -1,7 +1,8 @@
 """Utilities, with Keras' `keras.utils` names: serialisation and the custom-object registry,
-progress bars, model plots, seeding, label encoding, downloads (`get_file`), `FeatureSpace`;
-plus ember's own gradient checking and ways to see inside a network (`get_activations`,
-`get_kernels`).
+progress bars, model plots, seeding, label encoding, downloads (`get_file`), `FeatureSpace`,
+Keras' data utilities (`PyDataset`, `timeseries_dataset_from_array`, `split_dataset`,
+`image_dataset_from_directory`, `text_dataset_from_directory`, image files); plus ember's
+own gradient checking and ways to see inside a network (`get_activations`, `get_kernels`).
 
 `ember.ops` imports `ember.utils.random`, so this package is imported early: names that need
 layers, models or saving are loaded on first use (module `__getattr__`), never at import.
@@ -25,8 +26,16 @@ from ember.utils.random import get_generator, set_random_seed
 #: name -> module that defines it, imported on first access.
 _LAZY = {
     "Progbar": "ember.callbacks.progbar",
-    "PyDataset": "ember.data.sequence",
-    "Sequence": "ember.data.sequence",
+    "PyDataset": "ember.data.py_dataset",
+    "Sequence": "ember.data.py_dataset",
+    "split_dataset": "ember.utils.dataset_utils",
+    "image_dataset_from_directory": "ember.utils.image_dataset_utils",
+    "text_dataset_from_directory": "ember.utils.text_dataset_utils",
+    "timeseries_dataset_from_array": "ember.utils.timeseries_dataset_utils",
+    "load_img": "ember.utils.image_utils",
+    "img_to_array": "ember.utils.image_utils",
+    "array_to_img": "ember.utils.image_utils",
+    "save_img": "ember.utils.image_utils",
     "pad_sequences": "ember.preprocessing.sequence",
     "CustomObjectScope": "ember.saving.registry",
     "custom_object_scope": "ember.saving.registry",

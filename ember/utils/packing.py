@@ -11,7 +11,7 @@ A batch given to `train_step` / `test_step` / `predict_step` is `x`, `(x,)`, `(x
 """
 
 
-def unpack_x_y_sample_weight(data):
+def unpack_x_y_sample_weight(data, where=None):
     """`(x, y, sample_weight)` from a batch: `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)`
     (a list counts as a tuple); the missing parts are None.
 
@@ -22,12 +22,15 @@ def unpack_x_y_sample_weight(data):
     >>> ember.utils.unpack_x_y_sample_weight(np.zeros(2))[1:]
     (None, None)
 
+    A namedtuple is one `x` (a structure of inputs), not a batch tuple.
+
     Raises:
-        ValueError: a tuple of more than 3 items.
+        ValueError: a tuple of more than 3 items (`where`, the calling function, prefixes the
+            message).
     """
     if isinstance(data, list):
         data = tuple(data)
-    if not isinstance(data, tuple):
+    if not isinstance(data, tuple) or hasattr(type(data), "_fields"):
         return data, None, None
     if len(data) == 1:
         return data[0], None, None
@@ -35,8 +38,15 @@ def unpack_x_y_sample_weight(data):
         return data[0], data[1], None
     if len(data) == 3:
         return data[0], data[1], data[2]
-    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
-                     f"`(x, y, sample_weight)`, found a tuple of length {len(data)}")
+    prefix = f"{where}: " if where else ""
+    raise ValueError(f"{prefix}Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+                     f"`(x, y, sample_weight)`; received a tuple of length {len(data)}: "
+                     f"({', '.join(_leaf(v) for v in data)})")
+
+
+def _leaf(value):
+    shape = getattr(value, "shape", None)
+    return type(value).__name__ if shape is None else f"{type(value).__name__}{tuple(shape)}"
 
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):

@@ -2,8 +2,9 @@
 
 import gc
 
+from ember import tree
 from ember.layers import base as _layer_base
-from ember.layers.node import SymbolicTensor, flatten_structure
+from ember.layers.node import SymbolicTensor
 
 
 def clear_session(free_memory=True):
@@ -74,5 +75,5 @@ def get_source_inputs(tensor):
             if all(t is not s for s in sources):
                 sources.append(t)
             continue
-        stack.extend(reversed(flatten_structure(node.inputs)))
+        stack.extend(reversed(tree.flatten(node.inputs)))
     return sources

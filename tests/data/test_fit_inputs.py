@@ -122,7 +122,6 @@ def test_sequence_input_equals_arrays_and_calls_on_epoch_end():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"y": np.zeros((40, 1))}, "`y` argument is not supported"),
-    ({"batch_size": 8}, "`batch_size` must be None"),
     ({"validation_split": 0.2}, "`validation_split` is only supported for NumPy"),
     ({"sample_weight": np.ones(40)}, "`sample_weight` argument"),
 ])
@@ -130,8 +129,8 @@ def test_keras_rules(kwargs, match):
     x, y = data()
     with pytest.raises(ValueError, match=match):
         model().fit(Dataset.from_tensor_slices((x, y)).batch(8), verbose=0, **kwargs)
-    with pytest.raises(ValueError, match=r"when `x` is a Sequence \(Batches\)"):
-        model().evaluate(Batches(x, y, 8), batch_size=4, verbose=0)
+    with pytest.warns(UserWarning, match=r"ignored: `x` is a Sequence \(Batches\)"):
+        model().evaluate(Batches(x, y, 8), batch_size=4, verbose=0)  # as Keras: ignored
     with pytest.raises(ValueError, match="not for a generator;"):
         model().fit((b for b in [(x, y)]), validation_split=0.5, verbose=0)
     with pytest.raises(ValueError, match=r"not for a Python iterator \(list_iterator\)"):
