@@ -29,6 +29,7 @@ _LAZY = {
     "PyDataset": "ember.data.py_dataset",
     "Sequence": "ember.data.py_dataset",
     "split_dataset": "ember.utils.dataset_utils",
+    "audio_dataset_from_directory": "ember.utils.audio_dataset_utils",
     "image_dataset_from_directory": "ember.utils.image_dataset_utils",
     "text_dataset_from_directory": "ember.utils.text_dataset_utils",
     "timeseries_dataset_from_array": "ember.utils.timeseries_dataset_utils",
