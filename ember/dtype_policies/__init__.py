@@ -150,6 +150,12 @@ def set_dtype_policy(policy):
     _GLOBAL["policy"] = policy
 
 
+def reset_dtype_policy():
+    """Unset the global policy: new layers follow `config.floatx()` again (what
+    `ember.utils.clear_session` does, as Keras clears its global state)."""
+    _GLOBAL["policy"] = None
+
+
 def dtype_policy():
     """The global policy (a DTypePolicy of `config.floatx()` until one is set)."""
     return _GLOBAL["policy"] or DTypePolicy(config.floatx())

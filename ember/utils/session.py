@@ -12,11 +12,12 @@ def clear_session(free_memory=True):
 
     What Keras keeps in its session state goes back to its start: automatic layer names start
     again (the next `Dense` is "dense"), losses added by layers during the last call are
-    dropped, open `custom_object_scope`s are forgotten, and the `ember.config` switches
-    (interactive logging, traceback filtering, flash attention, unsafe deserialization) return
-    to their defaults; with `free_memory` Python's garbage collector runs. Registered custom
-    objects, floatx / epsilon / image data format and the random generators are kept (as in
-    Keras, where `set_random_seed` alone reseeds).
+    dropped, open `custom_object_scope`s are forgotten, the global dtype policy is unset (it
+    follows `floatx()` again), and the `ember.config` switches (interactive logging, traceback
+    filtering, flash attention, unsafe deserialization) return to their defaults; with
+    `free_memory` Python's garbage collector runs. Registered custom objects, floatx / epsilon /
+    image data format and the random generators are kept (as in Keras, where
+    `set_random_seed` alone reseeds).
 
     >>> import ember
     >>> _ = [ember.layers.Dense(1) for _ in range(3)]
@@ -24,13 +25,14 @@ def clear_session(free_memory=True):
     >>> ember.layers.Dense(1).name
     'dense'
     """
-    from ember import config  # noqa: PLC0415
+    from ember import config, dtype_policies  # noqa: PLC0415
     from ember.saving import registry  # noqa: PLC0415
 
     _layer_base.clear_session()
     _layer_base._CALL_LOSS_LAYERS.clear()
     registry._scope_stack().clear()
     config.reset_session_state()
+    dtype_policies.reset_dtype_policy()
     if free_memory:
         gc.collect()
 

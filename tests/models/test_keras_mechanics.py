@@ -244,7 +244,7 @@ def test_pack_and_unpack_x_y_sample_weight():
     assert unpack(pack("x", "y")) == ("x", "y", None)
     assert unpack(pack("x", "y", "w")) == ("x", "y", "w")
     assert unpack(["x", "y"]) == ("x", "y", None)
-    with pytest.raises(ValueError, match="found a tuple of length 4"):
+    with pytest.raises(ValueError, match="received a tuple of length 4"):
         unpack((1, 2, 3, 4))
 
 
