@@ -57,6 +57,29 @@ class Callback:
     def model(self):
         return self._model
 
+    def get_state(self):
+        """The callback's training state as JSON data (counters, best values, schedules), or
+        None when it has none. `BackupAndRestore` saves it with each backup and hands it to
+        `set_state` on resume, after `on_train_begin` has reset the callback, so a resumed run
+        decides exactly as an uninterrupted one. (An ember extension; Keras has no such
+        protocol.)
+
+        >>> class Patience(Callback):
+        ...     wait = 0
+        ...     def get_state(self):
+        ...         return {"wait": self.wait}
+        ...     def set_state(self, state):
+        ...         self.wait = int(state["wait"])
+        >>> cb = Patience(); cb.set_state({"wait": 3}); cb.get_state()
+        {'wait': 3}
+        >>> Callback().get_state() is None
+        True
+        """
+        return None
+
+    def set_state(self, state):
+        """Restore what `get_state` returned (see there)."""
+
     def on_batch_begin(self, batch, logs=None):
         """Legacy alias: called by `on_train_batch_begin`."""
 
