@@ -210,8 +210,7 @@ class Trainer(Inference):
         variables = self.trainable_variables
         if variables:
             grads = gradients(loss, variables)
-            self.optimizer.apply(grads, variables)
-            apply_constraints(variables)
+            self.optimizer.apply(grads, variables)  # applies the weight constraints too
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
