@@ -388,6 +388,11 @@ class Trainer(Inference):
             callbacks.on_train_end(logs)
 
     def _learning_rate_log(self):
+        """The learning rate for the epoch logs when a schedule drives it, else None (as in
+        Keras, a constant rate is not logged; ReduceLROnPlateau and LearningRateScheduler
+        log it themselves when they change it)."""
+        if not callable(getattr(self.optimizer, "_learning_rate", None)):
+            return None
         lr = getattr(self.optimizer, "learning_rate", None)
         try:
             return None if lr is None else float(lr)

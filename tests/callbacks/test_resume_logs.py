@@ -121,7 +121,7 @@ CHILD = textwrap.dedent("""
                   metrics=["accuracy"])
     print("ready", flush=True)
     model.fit(X, Y, epochs=6, batch_size=8, verbose=0, callbacks=[
-        Log(), ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=0.05),
+        ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=0.05), Log(),
         EarlyStopping(monitor="loss", patience=3, min_delta=0.02), Slow(),
         BackupAndRestore(os.path.join(out, "backup"), save_freq=1)])
     np.savez(os.path.join(out, "weights.npz"), *model.get_weights())
