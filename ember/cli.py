@@ -126,7 +126,9 @@ def _read_inputs(path):
 
     path = Path(path)
     if path.suffix == ".npy":
-        return np.load(path, allow_pickle=False)
+        from ember.utils.npy_io import read_npy  # noqa: PLC0415
+
+        return read_npy(path)
     if path.suffix == ".csv":
         return np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
     raise ValueError(f"INPUT must be a .npy or .csv file; received {path.name}")

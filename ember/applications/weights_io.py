@@ -50,8 +50,9 @@ def read_state_dict(path):
         return dict(load_file(str(path)))
     if path.suffix != ".npz":
         raise ValueError(f"weights file must be .npz or .safetensors; received {path.name}")
-    with np.load(path, allow_pickle=False) as data:
-        return {k: data[k] for k in data.files}
+    from ember.utils.npy_io import read_npz  # noqa: PLC0415
+
+    return read_npz(path)  # sizes checked before allocating; object arrays refused
 
 
 def write_state_dict(state, path):

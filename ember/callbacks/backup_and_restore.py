@@ -3,9 +3,11 @@
 A backup holds everything the rest of the run depends on: the weights; the optimizer's slots,
 iteration count and learning rate; the epoch and the step within it; the state of the
 shuffling generator at the start of that epoch (so the same permutation is drawn again), of
-ember's global generator, of every layer's `generator` (dropout) and `SeedGenerator`s, of
-Python's `random` and NumPy's legacy global state; the state of other callbacks that offer
-`get_state()` / `set_state()`; and fingerprints of the model and its compile config. Resuming with a
+ember's global generator, of every layer's `generator` (dropout) and `SeedGenerator`s, of Python's `random` and
+NumPy's legacy global state; the running means of the loss and metrics over the steps already
+done in the epoch (so a resumed epoch logs what an uninterrupted one would); the state of the
+other callbacks (`Callback.get_state()` / `set_state()`: patience counters, best values); and
+fingerprints of the model and its compile config. Resuming with a
 different model or different compile arguments raises instead of silently mixing two runs.
 
 Each backup is written atomically, manifest last, as `latest.ember-ckpt`; with
@@ -33,9 +35,11 @@ from ember.saving.training_state import (
     encode_rng_state,
     fingerprints,
     layer_generators,
+    metric_states,
     numpy_legacy_state,
     python_random_state,
     restore_generator,
+    restore_metric_states,
     restore_numpy_legacy,
     restore_python_random,
     restore_seed_states,
@@ -97,6 +101,7 @@ class BackupAndRestore(Callback):
         self._batches_since_save = 0
         self._finished = False
         self._pending_callback_states = None
+        self._pending_metric_states = None
         self._last_step = None
         self._resumed = False
 
@@ -106,6 +111,7 @@ class BackupAndRestore(Callback):
         self._batches_since_save = 0
         self._last_step = None
         self._pending_callback_states = None
+        self._pending_metric_states = None
         self._resumed = False
         self.model.__dict__.pop("_interrupted_at", None)  # only a clean stop in this fit sets it
         found = self._load_backup()
@@ -123,6 +129,11 @@ class BackupAndRestore(Callback):
             # now, not in on_train_begin: the other callbacks reset themselves there
             self._restore_callback_states(self._pending_callback_states)
             self._pending_callback_states = None
+        if self._pending_metric_states is not None:
+            # fit reset the metrics just before this hook: the resumed epoch's running means
+            # start from the steps already done, as in the uninterrupted run
+            restore_metric_states(self.model, self._pending_metric_states, self._latest)
+            self._pending_metric_states = None
         if self._resumed:
             self._resumed = False  # the point just restored needs no new backup
         else:
@@ -202,6 +213,8 @@ class BackupAndRestore(Callback):
             "python_random_state": python_random_state(),
             "numpy_legacy_state": numpy_legacy_state(),
             "callbacks": self._callback_states(),
+            # the running loss and metric means of the steps done in this epoch
+            "metrics": metric_states(model) if step else {},
             "fingerprints": fingerprints(model),
             "steps_per_epoch": (self.params or {}).get("steps"),
         }
@@ -255,6 +268,7 @@ class BackupAndRestore(Callback):
         restore_python_random(state["python_random_state"], path)
         restore_numpy_legacy(state["numpy_legacy_state"], path)
         self._pending_callback_states = state["callbacks"]
+        self._pending_metric_states = state.get("metrics") or None
         model._initial_epoch = state["epoch"]
         model._initial_step = state["step"]
         model._resume_rng_state = None
@@ -292,7 +306,9 @@ class BackupAndRestore(Callback):
         for i, cb in enumerate(self._other_callbacks()):
             getter = getattr(cb, "get_state", None)
             if callable(getter) and callable(getattr(cb, "set_state", None)):
-                out[f"{i}:{type(cb).__name__}"] = _finite_data(encode_rng_state(getter()))
+                data = getter()
+                if data is not None:
+                    out[f"{i}:{type(cb).__name__}"] = _finite_data(encode_rng_state(data))
         return out
 
     def _restore_callback_states(self, states):
@@ -365,5 +381,8 @@ def _check_state(state, path):
     if state["epoch"] < 0 or state["step"] < 0:
         raise FileFormatError(path, f"{_STATE}: epoch and step must be >= 0; received "
                                     f"{state['epoch']}, {state['step']}")
+    metrics = state.get("metrics", {})
+    if not isinstance(metrics, dict) or not all(isinstance(v, list) for v in metrics.values()):
+        raise FileFormatError(path, f"{_STATE}: metrics must be an object of lists")
     if not (state.get("fit_rng_state") is None or isinstance(state["fit_rng_state"], dict)):
         raise FileFormatError(path, f"{_STATE}: fit_rng_state must be an object or null")

@@ -57,6 +57,29 @@ class Callback:
     def model(self):
         return self._model
 
+    def get_state(self):
+        """The callback's training state as JSON data (counters, best values, schedules), or
+        None when it has none. `BackupAndRestore` saves it with each backup and hands it to
+        `set_state` on resume, after `on_train_begin` has reset the callback, so a resumed run
+        decides exactly as an uninterrupted one. (An ember extension; Keras has no such
+        protocol.)
+
+        >>> class Patience(Callback):
+        ...     wait = 0
+        ...     def get_state(self):
+        ...         return {"wait": self.wait}
+        ...     def set_state(self, state):
+        ...         self.wait = int(state["wait"])
+        >>> cb = Patience(); cb.set_state({"wait": 3}); cb.get_state()
+        {'wait': 3}
+        >>> Callback().get_state() is None
+        True
+        """
+        return None
+
+    def set_state(self, state):
+        """Restore what `get_state` returned (see there)."""
+
     def on_batch_begin(self, batch, logs=None):
         """Legacy alias: called by `on_train_batch_begin`."""
 
@@ -131,6 +154,10 @@ _BATCH_HOOKS = {
 
 class CallbackList:
     """A list of callbacks called as one, in order.
+
+    Every hook hands its callbacks a dict, `{}` when the caller gave none (as Keras 3), and
+    the same dict to each of them, so what one callback adds (ReduceLROnPlateau's
+    `learning_rate`) the next ones (History) see.
 
     Args:
         callbacks: a list of Callback objects (or None).
@@ -211,55 +238,70 @@ class CallbackList:
         self.on_train_batch_end(batch, logs)
 
     def on_train_batch_begin(self, batch, logs=None):
+        logs = {} if logs is None else logs
         for cb in self._users("train"):
             cb.on_train_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        logs = {} if logs is None else logs
         for cb in self._users("train"):
             cb.on_train_batch_end(batch, logs)
 
     def on_test_batch_begin(self, batch, logs=None):
+        logs = {} if logs is None else logs
         for cb in self._users("test"):
             cb.on_test_batch_begin(batch, logs)
 
     def on_test_batch_end(self, batch, logs=None):
+        logs = {} if logs is None else logs
         for cb in self._users("test"):
             cb.on_test_batch_end(batch, logs)
 
     def on_predict_batch_begin(self, batch, logs=None):
+        logs = {} if logs is None else logs
         for cb in self._users("predict"):
             cb.on_predict_batch_begin(batch, logs)
 
     def on_predict_batch_end(self, batch, logs=None):
+        logs = {} if logs is None else logs
         for cb in self._users("predict"):
             cb.on_predict_batch_end(batch, logs)
 
     # --------------------------------------------------------------------------- epochs, runs
     def on_epoch_begin(self, epoch, logs=None):
+        logs = {} if logs is None else logs
         self._call("on_epoch_begin", epoch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        logs = {} if logs is None else logs
         self._call("on_epoch_end", epoch, logs)
 
     def on_train_begin(self, logs=None):
+        logs = {} if logs is None else logs
         self._call("on_train_begin", logs)
 
     def on_train_end(self, logs=None):
+        logs = {} if logs is None else logs
         self._call("on_train_end", logs)
 
     def on_test_begin(self, logs=None):
+        logs = {} if logs is None else logs
         self._call("on_test_begin", logs)
 
     def on_test_end(self, logs=None):
+        logs = {} if logs is None else logs
         self._call("on_test_end", logs)
 
     def on_predict_begin(self, logs=None):
+        logs = {} if logs is None else logs
         self._call("on_predict_begin", logs)
 
     def on_predict_end(self, logs=None):
+        logs = {} if logs is None else logs
         self._call("on_predict_end", logs)
 
     def on_interrupt(self, logs=None):
+        logs = {} if logs is None else logs
         self._call("on_interrupt", logs)
 
     def __iter__(self):

@@ -36,7 +36,7 @@ class LearningRateScheduler(Callback):
     >>> cb.set_model(Model())
     >>> for epoch in range(3):
     ...     cb.on_epoch_begin(epoch)
-    >>> Model.optimizer.learning_rate
+    >>> float(Model.optimizer.learning_rate)
     0.25
     """
 

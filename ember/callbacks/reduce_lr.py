@@ -35,7 +35,7 @@ class ReduceLROnPlateau(Callback):
     >>> cb.on_train_begin()
     >>> for epoch, loss in enumerate([1.0, 1.0, 1.0]):
     ...     cb.on_epoch_end(epoch, {"loss": loss})
-    >>> Model.optimizer.learning_rate
+    >>> float(Model.optimizer.learning_rate)
     0.25
     """
 

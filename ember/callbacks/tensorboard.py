@@ -324,6 +324,14 @@ class TensorBoard(Callback):
                 if isinstance(value, int | float):
                     self._writer(run).scalar("epoch_" + name, value, epoch)
 
+    def get_state(self):
+        """The global batch counter (the step axis of batch-level scalars), for
+        `BackupAndRestore`: a resumed run continues the axis instead of restarting it."""
+        return {"global_batch": self._global_batch}
+
+    def set_state(self, state):
+        self._global_batch = int(state["global_batch"])
+
     def on_train_end(self, logs=None):
         for writer in self._writers.values():
             writer.close()

@@ -204,11 +204,17 @@ class Dataset:
 def load_npy(path, mmap=True):
     """An `.npy` array, memory-mapped read-only by default; never unpickles (object arrays
     are refused)."""
+    from ember.utils.npy_io import check_npy, read_npy  # noqa: PLC0415
+
     path = os.fspath(path)
-    try:
-        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except ValueError as e:
-        raise ValueError(f"{path}: cannot be loaded without pickle ({e})") from None
+    if not mmap:
+        array = read_npy(path)  # sizes checked before allocating; object arrays refused
+    else:
+        check_npy(path)
+        try:
+            array = np.load(path, mmap_mode="r", allow_pickle=False)
+        except ValueError as e:
+            raise ValueError(f"{path}: cannot be loaded without pickle ({e})") from None
     if not isinstance(array, np.ndarray):
         raise ValueError(f"{path}: expected one .npy array, received {type(array).__name__}")
     if array.dtype.kind not in "biuf":

@@ -75,13 +75,30 @@ def read_csv(path_or_buffer, delimiter=",", encoding="utf-8"):
         ValueError: an empty file, duplicate or empty column names, or a row with the wrong
             number of fields (its line number given).
     """
-    if isinstance(path_or_buffer, str | os.PathLike):
-        source = os.fspath(path_or_buffer)
-        with open(source, newline="", encoding=encoding) as f:
-            text = f.read()
-    else:
-        source, text = "<buffer>", path_or_buffer.read()
+    source = (os.fspath(path_or_buffer) if isinstance(path_or_buffer, str | os.PathLike)
+              else getattr(path_or_buffer, "name", "<buffer>"))
+    try:
+        if isinstance(path_or_buffer, str | os.PathLike):
+            with open(source, newline="", encoding=encoding) as f:
+                text = f.read()
+        else:
+            text = path_or_buffer.read()
+    except UnicodeDecodeError as e:
+        from ember.saving.errors import FileFormatError  # noqa: PLC0415  (saving imports data)
+
+        raise FileFormatError(source, f"not valid {encoding} text ({e.reason} at byte "
+                                      f"{e.start}); pass the file's encoding, e.g. "
+                                      "encoding='latin-1'") from None
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _read_rows(reader, source)
+    except csv.Error as e:  # a field over csv.field_size_limit(), a NUL byte, ...
+        from ember.saving.errors import FileFormatError  # noqa: PLC0415
+
+        raise FileFormatError(source, f"line {reader.line_num}: not valid CSV ({e})") from None
+
+
+def _read_rows(reader, source):
     try:
         header = next(reader)
     except StopIteration:
@@ -153,10 +170,13 @@ class TableTransformer:
         drop: columns to leave out.
         missing: "error" (default: report the lines) or "fill" (see the module docstring).
         handle_unknown: "ignore" (all-zero one-hot row) or "error".
+        max_bytes: the largest feature matrix `transform` builds (float32 bytes); a table
+            whose one-hot encoding would be larger (an id column with 150,000 distinct values)
+            is refused before the work starts. Defaults to 4 GiB.
     """
 
     def __init__(self, target=None, categorical=(), numeric=(), drop=(), missing="error",
-                 handle_unknown="ignore"):
+                 handle_unknown="ignore", max_bytes=2**32):
         if missing not in ("error", "fill"):
             raise ValueError(f"TableTransformer: `missing` must be 'error' or 'fill'; received "
                              f"{missing!r}")
@@ -167,6 +187,7 @@ class TableTransformer:
         self.categorical, self.numeric, self.drop = set(categorical), set(numeric), set(drop)
         self.encoders = None
         self.unknown_counts = {}
+        self.max_bytes = int(max_bytes)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, table):
@@ -247,6 +268,7 @@ class TableTransformer:
         missing_cols = [n for n in self.encoders if n != self.target and n not in table.columns]
         if missing_cols:
             raise ValueError(f"{table.source}: missing column(s) {missing_cols}")
+        self._check_cost(table)
         self._check_missing(table, [n for n in self.encoders if n in table.columns])
         parts, self.unknown_counts = [], {}
         for name, enc in self.encoders.items():
@@ -256,6 +278,21 @@ class TableTransformer:
         if self.target is None or self.target not in table.columns:
             return x
         return x, self._encode_target(table)
+
+    def _check_cost(self, table):
+        widths = {name: 1 if enc["kind"] == "numeric" else len(enc["categories"])
+                  for name, enc in self.encoders.items() if name != self.target}
+        nbytes = table.num_rows * sum(widths.values()) * 4
+        if nbytes > self.max_bytes:
+            from ember.saving.errors import TooLargeError  # noqa: PLC0415
+
+            widest = max(widths, key=widths.get)
+            raise TooLargeError(table.source, f"the features would take {nbytes} bytes "
+                                              f"({table.num_rows} rows x {sum(widths.values())} "
+                                              f"columns of float32), more than max_bytes="
+                                              f"{self.max_bytes}; the widest is column "
+                                              f"{widest!r} with {widths[widest]} one-hot "
+                                              "categories (an id? pass drop=[...])")
 
     def _numbers(self, table, name, enc):
         out = np.empty(table.num_rows, dtype=np.float64)  # float64 on purpose, cast below
@@ -313,9 +350,51 @@ class TableTransformer:
                            "handle_unknown": self.handle_unknown, "encoders": self.encoders})
 
     @classmethod
-    def from_json(cls, text):
-        config = json.loads(text)
+    def from_json(cls, text, source="<json>"):
+        """A transformer from `to_json` text (str or bytes), every field checked.
+
+        Raises:
+            FileFormatError: naming `source` (pass the file name): invalid or deeply nested
+                JSON, a missing or mistyped field.
+        """
+        from ember.saving.tensor_codec import parse_json  # noqa: PLC0415
+
+        raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        config = parse_json(raw, source, "the TableTransformer JSON")
+        _check_config(config, source)
         out = cls(config["target"], missing=config["missing"],
                   handle_unknown=config["handle_unknown"])
         out.encoders = {k: dict(v) for k, v in config["encoders"].items()}
         return out
+
+
+def _check_config(config, source):
+    from ember.saving.errors import FileFormatError  # noqa: PLC0415
+
+    def bad(what):
+        raise FileFormatError(source, f"not a TableTransformer: {what}")
+
+    if not isinstance(config, dict):
+        bad(f"expected a JSON object, received {type(config).__name__}")
+    for key in ("target", "missing", "handle_unknown", "encoders"):
+        if key not in config:
+            bad(f"the key {key!r} is missing")
+    if not (config["target"] is None or isinstance(config["target"], str)):
+        bad("'target' must be a string or null")
+    if config["missing"] not in ("error", "fill") or config["handle_unknown"] not in (
+            "ignore", "error"):
+        bad("'missing' must be 'error' or 'fill', 'handle_unknown' 'ignore' or 'error'")
+    if not isinstance(config["encoders"], dict) or not config["encoders"]:
+        bad("'encoders' must be a non-empty object")
+    for name, enc in config["encoders"].items():
+        kind = enc.get("kind") if isinstance(enc, dict) else None
+        number = (int, float)
+        if kind == "numeric" and isinstance(enc.get("mean"), number) and isinstance(
+                enc.get("std"), number) and not isinstance(enc["std"], bool) and enc["std"] > 0:
+            continue
+        if kind == "categorical" and isinstance(enc.get("categories"), list) and enc[
+                "categories"] and all(isinstance(c, str) for c in enc["categories"]) and (
+                enc.get("mode") in enc["categories"]):
+            continue
+        bad(f"the encoder of column {name!r} must be numeric (mean, std > 0) or categorical "
+            f"(non-empty string categories, a mode among them); received {str(enc)[:100]}")

@@ -83,14 +83,16 @@ def load(path, sha256, counts):
     if not os.path.isfile(path):
         return None
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if z["sha256"].dtype.kind != "U" or str(z["sha256"]) != sha256:
-                return None
-            words = z["words"]
-            if words.dtype.kind != "U" or words.ndim != 1:
-                return None
-            parts = [_split(z, s, counts[s], len(words)) for s in _SPLITS]
-            words = words.tolist()
+        from ember.utils.npy_io import read_npz  # noqa: PLC0415  (sizes checked first)
+
+        z = read_npz(path)
+        if z["sha256"].dtype.kind != "U" or str(z["sha256"]) != sha256:
+            return None
+        words = z["words"]
+        if words.dtype.kind != "U" or words.ndim != 1:
+            return None
+        parts = [_split(z, s, counts[s], len(words)) for s in _SPLITS]
+        words = words.tolist()
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     word_index = {w: i + 1 for i, w in enumerate(words)}

@@ -11,6 +11,7 @@ array([7, 1, 9], dtype=uint8)
 """
 
 import gzip
+import math
 import struct
 import zlib
 
@@ -69,7 +70,7 @@ def parse_idx(raw, name, shape, max_label=None):
         if want is not None and got != want:
             raise DatasetCorruptError(name, f"wrong dimensions: expected {shape}, received "
                                             f"{dims}")
-    expected = header + int(np.prod(dims, dtype=np.int64))
+    expected = header + math.prod(dims)  # Python ints: a product of huge dims cannot wrap
     if len(raw) != expected:
         raise DatasetCorruptError(name, f"wrong size: dimensions {dims} need exactly "
                                         f"{expected} bytes, the file has {len(raw)}")

@@ -206,35 +206,39 @@ class Layer:
             stack.extend(reversed(layer._layers))
         return out
 
+    def _owned_weights(self):
+        """`(layer, weight)` for every weight, in Keras 3's order: each layer's own weights
+        (those created trainable first, then those created non-trainable, each in creation
+        order), then its sublayers', depth first. Freezing changes no position."""
+        out, seen = [], set()
+        for layer in self._flatten_layers():
+            own = layer._weights_own
+            late = layer.__dict__.get("_created_non_trainable", ())
+            for w in [w for w in own if id(w) not in late] + [w for w in own if id(w) in late]:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append((layer, w))
+        return out
+
     @property
     def weights(self):
-        """All weights: trainable first, then non-trainable (Keras' order)."""
-        return self.trainable_weights + self.non_trainable_weights
+        """All weights in Keras 3's order: layer by layer (see `_owned_weights`), whatever
+        is frozen, so `set_weights(get_weights())` round-trips across `trainable` changes."""
+        return [w for _, w in self._owned_weights()]
 
     @property
     def trainable_weights(self):
+        """The weights the optimizer updates: trainable ones of trainable layers, in the
+        order of `weights`."""
         if not self.trainable:
             return []
-        out, seen = [], set()
-        for layer in self._flatten_layers():
-            if not layer.trainable:
-                continue
-            for w in layer._weights_own:
-                if w.trainable and id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
-        return out
+        return [w for layer, w in self._owned_weights() if layer.trainable and w.trainable]
 
     @property
     def non_trainable_weights(self):
+        """The other weights, in the order of `weights`."""
         trainable = {id(w) for w in self.trainable_weights}
-        out, seen = [], set()
-        for layer in self._flatten_layers():
-            for w in layer._weights_own:
-                if id(w) not in trainable and id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
-        return out
+        return [w for w in self.weights if id(w) not in trainable]
 
     @property
     def trainable_variables(self):
@@ -310,6 +314,8 @@ class Layer:
                        name=f"{self.name}/{name or 'weight'}", dtype=dtype)
         var._regularizer = regularizers.get(regularizer) if regularizer is not None else None
         var._constraint = constraint
+        if not var.trainable:  # created non-trainable: after the trainable ones in `weights`
+            self.__dict__.setdefault("_created_non_trainable", set()).add(id(var))
         self._weights_own.append(var)
         return var
 

@@ -8,7 +8,7 @@
 >>> model.compile(optimizer="adam", loss="mse")
 >>> history = model.fit(np.zeros((8, 4)), np.zeros((8, 1)), epochs=2, verbose=0)
 >>> sorted(history.history)
-['learning_rate', 'loss']
+['loss']
 """
 
 from ember.models.functional import Functional

@@ -17,6 +17,17 @@ _DEFERRED_LOSSES = ("crossentropy", "ce")
 _DEFERRED_METRICS = ("accuracy", "acc", "crossentropy", "ce")
 
 
+def _apply_pending_states(owner):
+    """Metric states a resumed `BackupAndRestore` left for metrics built only now (the first
+    batch): `owner.pending_states = (states by name, setter)`, applied once."""
+    pending = owner.__dict__.pop("pending_states", None)
+    if pending is not None:
+        states, setter = pending
+        for metric in owner.metrics:
+            if metric.name in states:
+                setter(metric, states[metric.name])
+
+
 class LossTracker(metrics_module.Mean):
     """The running mean of the loss over the batches of an epoch, weighted by batch size."""
 
@@ -137,6 +148,7 @@ class CompileLoss:
             self.metrics = [LossTracker(name=f"{output_names[i]}_loss")
                             for i, _, _ in self._losses]
         self.built = True
+        _apply_pending_states(self)
 
     def __call__(self, y_true, y_pred, sample_weight, batch_size):
         total = None
@@ -212,6 +224,7 @@ class CompileMetrics(metrics_module.Metric):
                     names.add(metric.name)
                     self._entries.append((i, metric, weighted))
         self.built = True
+        _apply_pending_states(self)
 
     @property
     def metrics(self):

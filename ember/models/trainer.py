@@ -237,8 +237,7 @@ class Trainer(Inference):
         variables = self.trainable_variables
         if variables:
             grads = gradients(loss, variables)
-            self.optimizer.apply(grads, variables)
-            apply_constraints(variables)
+            self.optimizer.apply(grads, variables)  # applies the weight constraints too
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
@@ -411,6 +410,11 @@ class Trainer(Inference):
             callbacks.on_train_end(logs)
 
     def _learning_rate_log(self):
+        """The learning rate for the epoch logs when a schedule drives it, else None (as in
+        Keras, a constant rate is not logged; ReduceLROnPlateau and LearningRateScheduler
+        log it themselves when they change it)."""
+        if not callable(getattr(self.optimizer, "_learning_rate", None)):
+            return None
         lr = getattr(self.optimizer, "learning_rate", None)
         try:
             return None if lr is None else float(lr)

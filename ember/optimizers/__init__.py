@@ -3,8 +3,8 @@
 >>> import numpy as np, ember
 >>> from ember import optimizers
 >>> opt = optimizers.get("sgd")
->>> type(opt).__name__, opt.learning_rate
-('SGD', 0.01)
+>>> type(opt).__name__, opt.learning_rate.numpy().dtype.name, round(float(opt.learning_rate), 6)
+('SGD', 'float32', 0.01)
 >>> w = ember.Variable([1.0, 2.0])
 >>> with ember.GradientTape() as tape:
 ...     loss = ember.ops.sum(w * w)
@@ -65,8 +65,8 @@ def get(identifier):
             defaults), an instance, or None (returns None).
 
     >>> from ember import optimizers
-    >>> optimizers.get("Adam").get_config()["learning_rate"]
-    0.001
+    >>> optimizers.get("Adam").get_config()["learning_rate"]  # float32's 0.001, as Keras
+    0.0010000000474974513
     >>> optimizers.get({"class_name": "SGD", "config": {"momentum": 0.9}}).momentum
     0.9
     """

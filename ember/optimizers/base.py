@@ -104,7 +104,7 @@ class Optimizer(StateMixin):
                                                    ema_overwrite_frequency)
         self.loss_scale_factor = check_number("loss_scale_factor", loss_scale_factor, 0.0,
                                               low_open=True, none=True)
-        self._learning_rate = check_learning_rate(learning_rate)
+        self._learning_rate = self._lr_variable(check_learning_rate(learning_rate))
         self.built = False
         self._trainable_variables = []
         self._index = {}  # id(variable) -> position in the list the optimizer was built on
@@ -127,12 +127,28 @@ class Optimizer(StateMixin):
         """The number of steps taken: a 0-d int64 Variable."""
         return self._iterations
 
+    def _lr_variable(self, value):
+        """A float learning rate as a 0-d float32 Variable (as Keras' optimizer variable);
+        schedules and callables stay as they are."""
+        if callable(value):
+            return value
+        return Variable(np.array(value, dtype=np.float32), trainable=False,
+                        name=f"{self.name}/learning_rate", dtype="float32")
+
     @property
     def learning_rate(self):
-        """The learning rate at the current iteration, as a float.
+        """The learning rate: a 0-d float32 Variable when it is a number (as in Keras:
+        `opt.learning_rate.assign(0.01)`, `opt.learning_rate.numpy()`, `float(...)`), else the
+        value of the schedule or callable at the current iteration, as a float.
 
-        Assign a float, a `LearningRateSchedule` or a callable to change it; a float cannot
-        replace a schedule (as in Keras: the schedule owns the value).
+        Assigning a float sets the Variable in place; a schedule or callable replaces it. A
+        float cannot replace a schedule (as in Keras: the schedule owns the value).
+
+        >>> from ember.optimizers import SGD
+        >>> opt = SGD(learning_rate=0.5)
+        >>> _ = opt.learning_rate.assign(0.25)
+        >>> float(opt.learning_rate), opt.learning_rate.numpy().dtype.name
+        (0.25, 'float32')
         """
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
@@ -144,6 +160,8 @@ class Optimizer(StateMixin):
 
     @learning_rate.setter
     def learning_rate(self, value):
+        if isinstance(value, Variable) and value is self._learning_rate:
+            return  # `opt.learning_rate = opt.learning_rate` (e.g. after `+=` on .data)
         value = check_learning_rate(value)
         if isinstance(self._learning_rate, LearningRateSchedule) and not callable(value):
             raise TypeError(
@@ -151,7 +169,14 @@ class Optimizer(StateMixin):
                 "`learning_rate` constructor argument, hence its learning rate is not "
                 "settable. If you need the learning rate to be settable, you should "
                 f"instantiate the optimizer with a float `learning_rate`. Received: {value!r}")
-        self._learning_rate = value
+        if not callable(value) and isinstance(self._learning_rate, Variable):
+            self._learning_rate.assign(np.float32(value))  # in place: references stay live
+        else:
+            self._learning_rate = self._lr_variable(value)
+
+    def _current_learning_rate(self):
+        """The learning rate of this step as a Python float."""
+        return float(self.learning_rate)
 
     @property
     def variables(self):
@@ -315,7 +340,7 @@ class Optimizer(StateMixin):
         if self.loss_scale_factor is not None:
             grads = [g / g.dtype.type(self.loss_scale_factor) for g in grads]
         grads = self._clip_gradients(grads)
-        lr = self.learning_rate
+        lr = self._current_learning_rate()
         self._apply_weight_decay(variables, lr)
         self._backend_update_step(grads, variables, lr)
         if self.use_ema:

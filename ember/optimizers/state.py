@@ -22,6 +22,8 @@ class StateMixin:
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
             lr = _serialize_schedule(lr)
+        elif not callable(lr):
+            lr = float(lr)  # the Variable's value
         elif callable(lr):
             raise TypeError(
                 f"{type(self).__name__}.get_config: the learning rate is a plain callable "
@@ -62,8 +64,8 @@ class StateMixin:
         """
         state = {key: var.numpy() for key, var in self._state.items()}
         if not callable(self._learning_rate):
-            # float64 on purpose: the exact Python float round-trips.
-            state["learning_rate"] = np.array(self._learning_rate, dtype=np.float64)
+            # float64 on purpose: the stored format keeps its dtype (the value is float32's)
+            state["learning_rate"] = np.array(float(self._learning_rate), dtype=np.float64)
         return state
 
     def set_state(self, state, variables=None):
@@ -89,4 +91,4 @@ class StateMixin:
         for key, arr in arrays.items():  # each slot stays on its device
             self._state[key].data[...] = backend.asarray(arr, like=self._state[key].data)
         if "learning_rate" in state and not callable(self._learning_rate):
-            self._learning_rate = check_learning_rate(float(np.asarray(state["learning_rate"])))
+            self.learning_rate = check_learning_rate(float(np.asarray(state["learning_rate"])))

@@ -44,6 +44,7 @@ from ember.saving.serialization import (
     loading_scope,
     serialize,
 )
+from ember.saving.shape_probe import check_weight_shapes
 from ember.saving.tensor_codec import decode_tensors, parse_json, write_tensors
 from ember.saving.weights import assign_weights, weight_arrays
 
@@ -133,7 +134,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
 
     with loading_scope():
         try:
+            check_weight_shapes(lambda: deserialize(config, custom_objects, base=Layer,
+                                                    safe_mode=safe_mode), weights, filepath)
             model = deserialize(config, custom_objects, base=Layer, safe_mode=safe_mode)
+        except FileFormatError:
+            raise
         except ValueError as e:
             raise _prefixed(e, filepath) from e
         except RecursionError:

@@ -24,3 +24,12 @@ class FileFormatError(ValueError):
 class UnknownObjectError(ValueError):
     """A config names a class that is neither an ember class, registered, nor in
     `custom_objects` (or a name that is not a plain class name at all)."""
+
+
+class TooLargeError(FileFormatError):
+    """A file refused for what reading it would cost (memory, time) before the work starts:
+    declared sizes beyond a limit, or beyond what the file can hold. A `FileFormatError`.
+
+    >>> str(TooLargeError("a.npy", "declares 8796093022208 bytes"))
+    'a.npy: declares 8796093022208 bytes'
+    """

@@ -33,6 +33,7 @@ major `format_version` is refused with the versions named.
 import dataclasses
 import hashlib
 import json
+import os
 import stat
 import struct
 import time
@@ -130,6 +131,39 @@ def write_container(path, kind, members, metadata=None):
         zf.writestr(_zip_info(MANIFEST, True), json.dumps(manifest, indent=2).encode())
 
 
+def open_regular_file(path):
+    """Open `path` for reading in binary, refusing anything but a regular file (a FIFO, a
+    device, a socket) without blocking: `open()` on a FIFO would wait for a writer forever.
+
+    >>> import os, tempfile
+    >>> fifo = os.path.join(tempfile.mkdtemp(), "pipe")
+    >>> os.mkfifo(fifo)
+    >>> try:
+    ...     open_regular_file(fifo)
+    ... except FileFormatError as e:
+    ...     print(e.reason)
+    not a regular file (a FIFO); refused
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except IsADirectoryError:
+        raise FileFormatError(path, "is a folder, not a file") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
+                    or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else
+                    "a folder" if stat.S_ISDIR(mode) else "not a file")
+            raise FileFormatError(path, f"not a regular file ({kind}); refused")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_container(path, accept=None):
     """Open and verify an ember file; returns a `Container` with every member's bytes.
 
@@ -143,7 +177,7 @@ def read_container(path, accept=None):
         FileFormatError: anything wrong with the file (named, with expected and received).
     """
     path = str(path)
-    with open(path, "rb") as f:
+    with open_regular_file(path) as f:
         head = f.read(4)
         if head != b"PK\x03\x04":
             hint = " (an HDF5 file: ember has no HDF5 support)" if head == b"\x89HDF" else ""

@@ -14,7 +14,7 @@ another file (CVE-2026-1462's pattern).
 >>> cfg = serialize(SGD(learning_rate=0.5))
 >>> cfg["class_name"], cfg["module"], cfg["config"]["learning_rate"]
 ('SGD', 'ember.optimizers', 0.5)
->>> deserialize(cfg).learning_rate
+>>> float(deserialize(cfg).learning_rate)
 0.5
 """
 

@@ -28,7 +28,7 @@ import struct
 import numpy as np
 
 from ember import backend
-from ember.saving.errors import FileFormatError
+from ember.saving.errors import FileFormatError, TooLargeError
 
 #: safetensors dtype codes -> NumPy dtypes (little-endian). Nothing else is ever read.
 DTYPES = {
@@ -41,6 +41,9 @@ _CODES = {(dt.kind, dt.itemsize): code for code, dt in DTYPES.items()}
 
 #: The largest JSON header accepted (safetensors' own limit is 100 MB).
 MAX_HEADER_BYTES = 100 * 2**20
+#: The most tensors one blob may declare (a model with this many weights is not plausible;
+#: a header of a million empty tensors would cost seconds and gigabytes to parse).
+MAX_TENSORS = 200_000
 MAX_RANK = 32
 MAX_NAME_CHARS = 1024
 
@@ -166,7 +169,12 @@ def decode_tensors(data, source="<bytes>"):
     if 8 + n > len(data):
         raise FileFormatError(source, f"header length {n} runs past the end of the data "
                                       f"({len(data)} bytes): the file is truncated or corrupt")
-    header = parse_json(bytes(data[8:8 + n]), source, "the tensor header")
+    raw = bytes(data[8:8 + n])
+    declared = raw.count(b'"data_offsets"')  # an upper bound on the entries, before parsing
+    if declared > MAX_TENSORS:
+        raise TooLargeError(source, f"the tensor header declares about {declared} tensors; at "
+                                    f"most {MAX_TENSORS} are accepted (refused before parsing)")
+    header = parse_json(raw, source, "the tensor header")
     if not isinstance(header, dict):
         raise FileFormatError(source, "the tensor header must be a JSON object; received "
                                       f"{type(header).__name__}")

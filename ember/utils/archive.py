@@ -19,12 +19,19 @@ a refused or interrupted extraction leaves nothing behind.
 """
 
 import contextlib
+import lzma
 import os
 import shutil
 import stat
 import tarfile
 import tempfile
 import zipfile
+import zlib
+
+#: What the tar/zip/gzip/bz2/xz readers raise for damaged or lying data (an OSError without an
+#: errno is a format error, e.g. gzip's BadGzipFile; one with an errno is the system's).
+_FORMAT_ERRORS = (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError,
+                  NotImplementedError, MemoryError, OverflowError)
 
 __all__ = ["ArchiveError", "archive_root_name", "extract_archive", "safe_members"]
 
@@ -35,7 +42,8 @@ class ArchiveError(ValueError):
     """An archive was refused; names the archive, the member and the reason."""
 
     def __init__(self, archive, member, reason):
-        super().__init__(f"{archive}: member {member!r} refused: {reason}")
+        super().__init__(f"{archive}: member {member!r} refused: {reason}" if member is not None
+                         else f"{archive}: refused: {reason}")
         self.archive, self.member, self.reason = str(archive), member, reason
 
 
@@ -181,6 +189,23 @@ def _copy_member(src, staging, name, is_dir, limit=None):
             out.write(chunk)
 
 
+@contextlib.contextmanager
+def _damaged_as_archive_error(path):
+    """The readers' own exceptions for a damaged archive, as an ArchiveError naming it."""
+    try:
+        yield
+    except ArchiveError:
+        raise
+    except _FORMAT_ERRORS as e:
+        raise ArchiveError(path, None, f"damaged or truncated archive ({type(e).__name__}: "
+                                       f"{e})") from None
+    except OSError as e:
+        if e.errno is not None:
+            raise  # the system's (disk full, permissions): not the archive's fault
+        raise ArchiveError(path, None, f"damaged or truncated archive ({type(e).__name__}: "
+                                       f"{e})") from None
+
+
 def _formats(archive_format):
     if archive_format in ("auto", None):
         return ("tar", "zip") if archive_format == "auto" else ()
@@ -215,15 +240,19 @@ def extract_archive(path, target, members=None, max_bytes=2**33, marker=None,
     target = os.path.abspath(target)
     parent = os.path.dirname(target)
     formats = _formats(archive_format)
-    is_zip = "zip" in formats and zipfile.is_zipfile(path)
-    if not is_zip and not ("tar" in formats and tarfile.is_tarfile(path)):
+    with _damaged_as_archive_error(path):
+        is_zip = "zip" in formats and zipfile.is_zipfile(path)
+        is_tar = not is_zip and "tar" in formats and tarfile.is_tarfile(path)
+    if not is_zip and not is_tar:
         raise ValueError(f"{path}: not an archive of the format(s) {list(formats)} "
                          f"(archive_format={archive_format!r})")
-    chosen = (_plan_zip if is_zip else _plan_tar)(path, target, members, max_bytes)
+    with _damaged_as_archive_error(path):
+        chosen = (_plan_zip if is_zip else _plan_tar)(path, target, members, max_bytes)
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(target)}.")
     try:
-        (_extract_zip if is_zip else _extract_tar)(path, staging, chosen)
+        with _damaged_as_archive_error(path):
+            (_extract_zip if is_zip else _extract_tar)(path, staging, chosen)
         if marker is not None:
             rel = os.path.relpath(marker[0], target)
             with open(os.path.join(staging, rel), "w", encoding="ascii") as f:

@@ -55,7 +55,7 @@ def test_csv_logger_writes_one_flushed_row_per_epoch(tiny_model, tmp_path):
               callbacks=[CSVLogger(path), LambdaCallback(on_epoch_end=peek)])
     assert rows_seen == [2, 3, 4]  # header + one row per finished epoch, on disk at once
     rows = list(csv.DictReader(path.open()))
-    assert list(rows[0]) == ["epoch", "learning_rate", "loss", "val_loss"]
+    assert list(rows[0]) == ["epoch", "loss", "val_loss"]
     assert [r["epoch"] for r in rows] == ["0", "1", "2"]
     assert float(rows[2]["loss"]) < float(rows[0]["loss"])
 
@@ -67,7 +67,7 @@ def test_csv_logger_append_separator_and_missing_val_columns(tiny_model, tmp_pat
     model.fit(x, y, epochs=2, verbose=0,
               callbacks=[CSVLogger(path, separator="\t", append=True)])
     lines = path.read_text().splitlines()
-    assert lines[0] == "epoch\tlearning_rate\tloss\tval_loss" and len(lines) == 4
+    assert lines[0] == "epoch\tloss\tval_loss" and len(lines) == 4
     assert lines[1].endswith("\tNA") and lines[2].startswith("0\t")
     with pytest.raises(ValueError, match="`separator` must be one character"):
         CSVLogger(path, separator="::")

@@ -62,8 +62,8 @@ def test_keras_layout_and_the_values_of_the_history(tmp_path):
     assert sorted(train) == ["epoch_accuracy", "epoch_learning_rate", "epoch_loss"]
     assert sorted(val) == ["epoch_accuracy", "epoch_loss"]
     h = history.history
-    for tag, key in (("epoch_loss", "loss"), ("epoch_accuracy", "accuracy"),
-                     ("epoch_learning_rate", "learning_rate")):
+    assert "learning_rate" not in h  # constant: not in the logs (Keras 3); TensorBoard reads it
+    for tag, key in (("epoch_loss", "loss"), ("epoch_accuracy", "accuracy")):
         assert [s for s, _ in train[tag]] == [0, 1, 2]
         np.testing.assert_allclose([v for _, v in train[tag]], h[key], rtol=1e-6)
     np.testing.assert_allclose([v for _, v in val["epoch_loss"]], h["val_loss"], rtol=1e-6)

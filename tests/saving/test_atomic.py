@@ -117,7 +117,94 @@ def test_process_killed_mid_write_keeps_the_old_file(tmp_path):
 
 
 def test_cleanup_ignores_other_files(tmp_path):
-    for name in ["w.ember", ".w.ember.notours.tmp", ".w.ember.0123456789ab.tmp", "other"]:
+    dead = ".w.ember.999999999-0123456789ab.tmp"  # no such pid: a killed writer's leftover
+    alive = f".w.ember.{os.getpid()}-0123456789ab.tmp"  # a live writer's (this process)
+    keep = [alive, ".w.ember.notours.tmp", ".w.ember.0123456789ab.tmp", "other",
+            ".w.ember.5.999999999-0123456789ab.tmp",  # belongs to the target "w.ember.5"
+            ".x.ember.999999999-0123456789ab.tmp", ".w.ember.999999999-0123456789AB.tmp"]
+    for name in ["w.ember", dead, *keep]:
         (tmp_path / name).write_bytes(b"")
     assert atomic.cleanup_temp_files(tmp_path / "w.ember") == 1
-    assert sorted(os.listdir(tmp_path)) == [".w.ember.notours.tmp", "other", "w.ember"]
+    assert sorted(os.listdir(tmp_path)) == sorted(["w.ember", *keep])
+
+
+def test_cleanup_spares_a_file_another_writer_has_locked(tmp_path):
+    fcntl = pytest.importorskip("fcntl")
+    name = tmp_path / ".w.ember.999999999-0123456789ab.tmp"
+    name.write_bytes(b"")
+    with open(name, "rb") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # a writer whose pid we cannot see, say
+        assert atomic.cleanup_temp_files(tmp_path / "w.ember") == 0
+    assert atomic.cleanup_temp_files(tmp_path / "w.ember") == 1
+
+
+def test_a_write_removes_stale_temporaries_of_its_own_target_only(tmp_path):
+    for name in [".w.ember.999999999-0123456789ab.tmp", ".v.ember.999999999-0123456789ab.tmp"]:
+        (tmp_path / name).write_bytes(b"x" * 100)
+    write_weights(tmp_path / "w.ember", 1.0)
+    assert sorted(os.listdir(tmp_path)) == [".v.ember.999999999-0123456789ab.tmp", "w.ember"]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_save_spares_the_temporary_of_a_live_writer(tmp_path):
+    path = tmp_path / "w.ember"
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert child.stdout.readline().strip() == "half written"
+        theirs = os.listdir(tmp_path)
+        assert len(theirs) == 1 and theirs[0].startswith(f".w.ember.{child.pid}-")
+        write_weights(path, 2.0)  # this process saves the same target meanwhile
+        assert sorted(os.listdir(tmp_path)) == sorted([*theirs, "w.ember"])
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    write_weights(path, 4.0)  # now the writer is dead: its leftover goes
+    assert os.listdir(tmp_path) == ["w.ember"]
+    assert np.array_equal(read_weights(path), np.full(1000, 4.0, np.float32))
+
+
+SAVER = textwrap.dedent("""
+    import sys
+    import numpy as np
+    from ember.layers import Dense, Input
+    from ember.models import Sequential
+
+    model = Sequential([Input(shape=(400,)), Dense(400), Dense(400)])
+    target, kind = sys.argv[1], sys.argv[2]
+    print("ready", flush=True)
+    while True:
+        model.save(target) if kind == "model" else model.save_weights(target)
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.parametrize("kind", ["model", "weights"])
+def test_saves_killed_at_random_points_leave_at_most_one_temporary(tmp_path, kind):
+    import random  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from ember.saving import load_model  # noqa: PLC0415
+
+    rng = random.Random(1234)
+    target = tmp_path / ("m.ember" if kind == "model" else "m.weights.ember")
+    for _ in range(4):
+        child = subprocess.Popen([sys.executable, "-c", SAVER, str(target), kind],
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            assert child.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.0, 0.4))
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+        temporaries = [n for n in os.listdir(tmp_path) if n != target.name]
+        assert len(temporaries) <= 1, temporaries  # the one in flight at the kill, at most
+        assert all(n.startswith(f".{target.name}.{child.pid}-") for n in temporaries)
+    model = load_model(target) if kind == "model" and target.exists() else None
+    if model is None:
+        from ember.layers import Dense, Input  # noqa: PLC0415
+        from ember.models import Sequential  # noqa: PLC0415
+        model = Sequential([Input(shape=(400,)), Dense(400), Dense(400)])
+    model.save(target) if kind == "model" else model.save_weights(target)
+    assert os.listdir(tmp_path) == [target.name]

@@ -22,7 +22,7 @@ batch normalization and a strided-convolution discriminator with LeakyReLU.
 >>> gan.compile()
 >>> x = np.random.default_rng(0).uniform(size=(16, 8, 8)).astype("float32")
 >>> sorted(gan.fit(x, epochs=1, batch_size=8, verbose=0).history)
-['d_accuracy', 'd_loss', 'g_loss', 'learning_rate']
+['d_accuracy', 'd_loss', 'g_loss']
 """
 
 import io

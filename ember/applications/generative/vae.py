@@ -81,7 +81,7 @@ class VAE(Model):
     >>> x = np.random.default_rng(0).uniform(size=(16, 8, 8)).astype("float32")
     >>> history = model.fit(x, epochs=1, batch_size=8, verbose=0)
     >>> sorted(history.history)[:3], model.generate(3, seed=0).shape
-    (['kl_loss', 'learning_rate', 'loss'], (3, 8, 8))
+    (['kl_loss', 'loss', 'reconstruction_loss'], (3, 8, 8))
     """
 
     def __init__(self, encoder=None, decoder=None, input_shape=(8, 8), latent_dim=2, beta=1.0,
