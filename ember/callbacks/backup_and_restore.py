@@ -4,8 +4,9 @@ A backup holds everything the rest of the run depends on: the weights; the optim
 iteration count and learning rate; the epoch and the step within it; the state of the
 shuffling generator at the start of that epoch (so the same permutation is drawn again), of
 ember's global generator, of every layer's `generator` (dropout) and `SeedGenerator`s, of
-Python's `random` and NumPy's legacy global state; the running means of the loss and metrics over the steps already
-done in the epoch (so a resumed epoch logs what an uninterrupted one would); the state of the
+Python's `random` and NumPy's legacy global state; the running means of the loss and metrics
+over the steps already done in the epoch (so a resumed epoch logs what an uninterrupted one
+would); the state of the
 other callbacks (`Callback.get_state()` / `set_state()`: patience counters, best values); and
 fingerprints of the model and its compile config. Resuming with a
 different model or different compile arguments raises instead of silently mixing two runs.
