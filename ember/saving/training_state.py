@@ -205,11 +205,23 @@ def metric_states(model):
     [('float64', [2.0]), ('float64', [4.0])]
     """
     out = {}
-    for metric in getattr(model, "metrics", []):
+    for metric in _state_metrics(model):
         out[metric.name] = [{"dtype": v.dtype.name, "shape": list(v.shape),
                              "values": np.asarray(v.data).ravel().tolist()}
                             for v in metric.variables]
     return out
+
+
+def _state_metrics(model):
+    """The metrics that hold state, by their own names: `model.metrics` with the compiled
+    metrics' container (Keras' "compile_metrics", a Metric of metrics) replaced by its
+    members, which may be built only at the first batch."""
+    for metric in getattr(model, "metrics", []):
+        members = getattr(metric, "metrics", None)
+        if isinstance(members, list) and metric is getattr(model, "_compile_metrics", None):
+            yield from members
+        else:
+            yield metric
 
 
 def set_metric_state(metric, data, source):
@@ -238,7 +250,7 @@ def restore_metric_states(model, states, source):
     """Set the model's running metrics from `metric_states` data. Metrics the model has not
     built yet (compiled metrics resolve on the first batch) get theirs when they are built."""
     states = dict(states)
-    for metric in getattr(model, "metrics", []):
+    for metric in _state_metrics(model):
         if metric.name in states:
             set_metric_state(metric, states.pop(metric.name), source)
     if not states:
