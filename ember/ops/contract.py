@@ -13,7 +13,7 @@ import string
 import numpy as np
 
 from ember.autograd import Function
-from ember.backend import array_module
+from ember.backend import array_module, as_array
 from ember.ops.dtypes import as_tensor, float_tensor, promote
 from ember.ops.elementwise import add, div, mul, sqrt, sub
 from ember.ops.products import matmul
@@ -67,7 +67,7 @@ class Einsum(Function):
         self.sizes = sizes
         self.save_for_backward(*xs)
         try:
-            return np.asarray(np.einsum(f"{','.join(self.ins)}->{self.out}", *xs))
+            return as_array(np.einsum(f"{','.join(self.ins)}->{self.out}", *xs))
         except ValueError as e:
             raise ValueError(f"einsum: {e} (subscripts {subscripts!r}, shapes "
                              f"{[x.shape for x in xs]})") from None
@@ -98,7 +98,7 @@ class Einsum(Function):
             axes = tuple(k for k, n in enumerate(x.shape) if n == 1 and self.sizes[t[k]] != 1)
             if axes:
                 g = g.sum(axis=axes, keepdims=True)
-            grads.append(np.array(g, dtype=gy.dtype))  # a private, writable copy
+            grads.append(array_module(gy).array(g, dtype=gy.dtype))  # a private, writable copy
         return tuple(grads)
 
 

@@ -12,6 +12,7 @@ import builtins
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import as_array
 from ember.ops.dtypes import as_tensor, float_tensor
 from ember.ops.elementwise import add, div, mul, sqrt, sub, where
 from ember.ops.indexing import sort, take_along_axis
@@ -131,13 +132,13 @@ def cumprod(x, axis=None, dtype=None):
 
 def all(x, axis=None, keepdims=False):  # noqa: A001
     """True where every element over `axis` is nonzero (bool; not differentiated)."""
-    return Tensor._wrap(np.asarray(np.all(as_tensor(x, "all").data, axis=axis,
+    return Tensor._wrap(as_array(np.all(as_tensor(x, "all").data, axis=axis,
                                           keepdims=keepdims)))
 
 
 def any(x, axis=None, keepdims=False):  # noqa: A001
     """True where some element over `axis` is nonzero (bool; not differentiated)."""
-    return Tensor._wrap(np.asarray(np.any(as_tensor(x, "any").data, axis=axis,
+    return Tensor._wrap(as_array(np.any(as_tensor(x, "any").data, axis=axis,
                                           keepdims=keepdims)))
 
 
@@ -160,7 +161,7 @@ def ptp(x, axis=None, keepdims=False):
 def count_nonzero(x, axis=None):
     """How many elements over `axis` are nonzero (int32; not differentiated)."""
     a = as_tensor(x, "count_nonzero").data
-    return Tensor._wrap(np.asarray(np.count_nonzero(a, axis=axis)).astype(np.int32))
+    return Tensor._wrap(as_array(np.count_nonzero(a, axis=axis)).astype(np.int32))
 
 
 def average(x, axis=None, weights=None):
@@ -309,7 +310,7 @@ def nancumprod(x, axis=None, dtype=None):
 
 
 def _nan_count(x, nan, axis, keepdims):
-    valid = np.ones(x.shape, dtype=bool) if nan is None else ~nan
+    valid = np.ones_like(x.data, dtype=bool) if nan is None else ~nan
     return np.sum(valid, axis=axis, keepdims=keepdims)
 
 
@@ -317,7 +318,7 @@ def nanmean(x, axis=None, keepdims=False):
     """Mean of the non-NaN values over `axis` (NaN where there are none)."""
     filled, nan = _fill_nan(float_tensor(x, "nanmean"), 0.0, "nanmean")
     count = _nan_count(filled, nan, axis, keepdims).astype(filled.dtype)
-    return div(_sum(filled, axis, keepdims), Tensor._wrap(np.asarray(count)))
+    return div(_sum(filled, axis, keepdims), Tensor._wrap(as_array(count)))
 
 
 def nanvar(x, axis=None, keepdims=False):
@@ -329,7 +330,7 @@ def nanvar(x, axis=None, keepdims=False):
     if nan is not None:
         d = where(nan, 0.0, d)
     count = _nan_count(filled, nan, axis, keepdims).astype(x.dtype)
-    return div(_sum(mul(d, d), axis, keepdims), Tensor._wrap(np.asarray(count)))
+    return div(_sum(mul(d, d), axis, keepdims), Tensor._wrap(as_array(count)))
 
 
 def nanstd(x, axis=None, keepdims=False):
@@ -343,7 +344,7 @@ def _nan_extreme(fn, fill, x, axis, keepdims, op):
     if nan is None:
         return out
     none = np.all(nan, axis=axis, keepdims=keepdims)
-    return where(none, np.nan, out) if np.any(none) else out
+    return where(none, np.nan, out)  # no host test of `none`: it stays on the device
 
 
 def nanmax(x, axis=None, keepdims=False):
@@ -360,7 +361,7 @@ def _nanarg(fn, fill, x, axis, keepdims, op):
     a = as_tensor(x, op).data
     if a.dtype.kind == "f":
         a = np.where(np.isnan(a), fill, a)
-    return Tensor._wrap(np.asarray(fn(a, axis=axis, keepdims=keepdims)).astype(np.int32))
+    return Tensor._wrap(as_array(fn(a, axis=axis, keepdims=keepdims)).astype(np.int32))
 
 
 def nanargmax(x, axis=None, keepdims=False):
