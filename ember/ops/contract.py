@@ -194,7 +194,7 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     b0, b1, b2 = (comp(b, i) for i in range(3))
     if a2 is None and b2 is None:
         return sub(mul(a0, b1), mul(a1, b0))
-    z = Tensor._wrap(np.zeros((), a.dtype))
+    z = Tensor._wrap(array_module(a.data).zeros((), a.dtype))
     a2 = z if a2 is None else a2
     b2 = z if b2 is None else b2
     c = stack(_bcast([sub(mul(a1, b2), mul(a2, b1)), sub(mul(a2, b0), mul(a0, b2)),
@@ -228,7 +228,7 @@ def correlate(x1, x2, mode="valid"):
 
 
 def _zeros(n, like):
-    return Tensor._wrap(np.zeros(n, like.dtype))
+    return Tensor._wrap(array_module(like.data).zeros(n, like.dtype))
 
 
 def diff(a, n=1, axis=-1):
@@ -305,5 +305,5 @@ def slogdet(x):
         raise ValueError(f"slogdet: x must hold square matrices; received shape {xx.shape}")
     logdet = SlogDet.apply(xx)
     sign = Tensor._wrap(np.sign(np.linalg.det(xx.data)).astype(xx.dtype)) if xx.size else \
-        Tensor._wrap(np.ones(xx.shape[:-2], xx.dtype))
+        Tensor._wrap(array_module(xx.data).ones(xx.shape[:-2], xx.dtype))
     return sign, logdet

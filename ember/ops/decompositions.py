@@ -304,11 +304,12 @@ class Eigh(Function):
         w, v = self.saved
         gw, gv = gy[..., 0, :], gy[..., 1:, :]
         diff = w[..., None, :] - w[..., :, None]  # w_j - w_i
-        off = ~np.eye(w.shape[-1], dtype=bool)
+        eye = array_module(w).eye(w.shape[-1], dtype=w.dtype)
+        off = eye == 0
         with np.errstate(divide="ignore"):
             f = np.where(off, 1.0 / np.where(off, diff, 1.0), 0.0).astype(w.dtype)
         inner = f * (_t(v) @ gv)
-        inner = inner + gw[..., None, :] * np.eye(w.shape[-1], dtype=w.dtype)
+        inner = inner + gw[..., None, :] * eye
         return v @ inner @ _t(v)
 
 

@@ -194,7 +194,8 @@ def unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A0
 def unravel_index(indices, shape):
     """Flat indices as a tuple of coordinate tensors (int32) for `shape`; not differentiated."""
     ind = _indices(indices, "unravel_index")
-    return tuple(Tensor._wrap(as_array(c).astype(np.int32))
+    xp = array_module(ind)  # 0-d coordinates are NumPy scalars: made arrays of ind's module
+    return tuple(Tensor._wrap(xp.asarray(c).astype(np.int32))
                  for c in np.unravel_index(ind, tuple(int(n) for n in shape)))
 
 

@@ -12,7 +12,7 @@ import builtins
 import numpy as np
 
 from ember.autograd import Function
-from ember.backend import as_array
+from ember.backend import array_module, as_array, to_host
 from ember.ops.dtypes import as_tensor, float_tensor
 from ember.ops.elementwise import add, div, mul, sqrt, sub, where
 from ember.ops.indexing import sort, take_along_axis
@@ -182,18 +182,26 @@ def average(x, axis=None, weights=None):
             raise ValueError(f"average: weights of shape {w.shape} need x's shape {x.shape}, "
                              "or one axis and 1-D weights along it")
         w = reshape(w, [x.shape[a] if a == axis % x.ndim else 1 for a in range(x.ndim)])
-    return div(_sum(mul(x, w), axis), _sum(mul(w, Tensor._wrap(np.ones(x.shape, w.dtype))), axis))
+    ones = Tensor._wrap(np.ones_like(x.data, dtype=w.dtype))
+    return div(_sum(mul(x, w), axis), _sum(mul(w, ones), axis))
 
 
 # ------------------------------------------------------------------------- order statistics
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
+def _host_q(q):
+    """The quantiles q on the host, in float64 (on purpose): they set the loop over quantiles,
+    so device values are read back (a few numbers)."""
+    return to_host(q.data if isinstance(q, Tensor) else q).astype(np.float64)
+
+
 def _quantile(x, q, axis, method, keepdims, op, ignore_nan):
     if method not in _METHODS:
         raise ValueError(f"{op}: method must be one of {_METHODS}; received {method!r}")
     x = float_tensor(x, op)
-    qa = np.asarray(q.data if isinstance(q, Tensor) else q, dtype=np.float64)  # float64 on purpose
+    # float64 on purpose; q is read on the host (it sets the loop over quantiles)
+    qa = _host_q(q)
     if np.any((qa < 0) | (qa > 1)):
         raise ValueError(f"{op}: q must lie in [0, 1] (percentiles in [0, 100]); received {q}")
     axes = normalize_axes(axis, x.ndim, op)
@@ -206,7 +214,7 @@ def _quantile(x, q, axis, method, keepdims, op, ignore_nan):
     if ignore_nan:
         count = np.sum(~np.isnan(xt.data), axis=-1, keepdims=True)  # (..., 1)
     else:
-        count = np.full(kept_shape + [1], n)
+        count = array_module(xt.data).full(kept_shape + [1], n)
     outs = []
     for qv in qa.reshape(-1):
         pos = qv * (count - 1)
@@ -255,7 +263,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
 
 def percentile(x, q, axis=None, method="linear", keepdims=False):
     """The q-th percentiles (q in [0, 100]) over `axis`; see `quantile`."""
-    return _quantile(x, np.asarray(q, dtype=np.float64) / 100, axis, method, keepdims,
+    return _quantile(x, _host_q(q) / 100, axis, method, keepdims,
                      "percentile", False)
 
 
@@ -271,7 +279,7 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
 
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
     """`percentile` ignoring NaN."""
-    return _quantile(x, np.asarray(q, dtype=np.float64) / 100, axis, method, keepdims,
+    return _quantile(x, _host_q(q) / 100, axis, method, keepdims,
                      "nanpercentile", True)
 
 
