@@ -23,6 +23,12 @@ from ember.ops.shaping import concat, getitem, reshape, stack, transpose
 from ember.tensor import Tensor
 
 
+def _la(a):
+    """The linalg namespace of a's array module (cupy.linalg for CuPy data): the
+    decompositions run where the data lives."""
+    return array_module(a).linalg
+
+
 def _parse(subscripts, shapes):
     """Explicit letter subscripts (ellipses spelled out with unused letters) and the output."""
     s = subscripts.replace(" ", "")
@@ -280,14 +286,14 @@ class SlogDet(Function):
     gradient)."""
 
     def forward(self, x):
-        sign, logdet = np.linalg.slogdet(x)
+        sign, logdet = _la(x).slogdet(x)
         self.save_for_backward(x)
         self.sign = sign.astype(x.dtype)
         return logdet.astype(x.dtype)
 
     def backward(self, gy):
         (x,) = self.saved
-        inv_t = np.swapaxes(np.linalg.inv(x), -1, -2)
+        inv_t = np.swapaxes(_la(x).inv(x), -1, -2)
         return (gy[..., None, None] * inv_t).astype(gy.dtype)
 
 
@@ -304,6 +310,6 @@ def slogdet(x):
     if xx.ndim < 2 or xx.shape[-1] != xx.shape[-2]:
         raise ValueError(f"slogdet: x must hold square matrices; received shape {xx.shape}")
     logdet = SlogDet.apply(xx)
-    sign = Tensor._wrap(np.sign(np.linalg.det(xx.data)).astype(xx.dtype)) if xx.size else \
+    sign = Tensor._wrap(np.sign(_la(xx.data).det(xx.data)).astype(xx.dtype)) if xx.size else \
         Tensor._wrap(array_module(xx.data).ones(xx.shape[:-2], xx.dtype))
     return sign, logdet

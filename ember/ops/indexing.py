@@ -109,7 +109,7 @@ def argsort(x, axis=-1):
     """Indices (int32) that sort x along `axis` (stable; NaN last); not differentiated."""
     a = as_tensor(x, "argsort").data
     if a.ndim == 0:
-        return Tensor._wrap(np.zeros((), dtype=np.int32))
+        return Tensor._wrap(np.zeros_like(a, dtype=np.int32))
     return Tensor._wrap(np.argsort(a, axis=axis, kind="stable").astype(np.int32))
 
 
@@ -122,7 +122,7 @@ def sort(x, axis=-1):
     """
     x = as_tensor(x, "sort")
     if x.ndim == 0:
-        return take_along_axis(x, np.zeros((), np.int64), None).reshape(())
+        return take_along_axis(x, np.zeros_like(x.data, dtype=np.int64), None).reshape(())
     return take_along_axis(x, argsort(x, axis).data, axis)
 
 
@@ -217,7 +217,7 @@ def bincount(x, weights=None, minlength=0, sparse=False):
         raise ValueError(f"bincount: x must be 1-D or 2-D; received shape {a.shape}")
     rows = [np.bincount(r, None if w is None else w[i], minlength=length)
             for i, r in enumerate(a)]
-    out = np.stack(rows) if rows else np.zeros((0, length))
+    out = np.stack(rows) if rows else array_module(a).zeros((0, length))
     return Tensor._wrap(out.astype(w.dtype) if w is not None else out.astype(np.int32))
 
 

@@ -145,7 +145,7 @@ def in_top_k(targets, predictions, k):
     p = tensor(predictions).data
     t = tensor(targets).data.astype(np.int64)
     if k < 1 or p.shape[-1] == 0:
-        return Tensor._wrap(np.zeros(t.shape, dtype=bool))
+        return Tensor._wrap(np.zeros_like(t, dtype=bool))
     kth = -np.partition(-p, min(k, p.shape[-1]) - 1, axis=-1)[..., min(k, p.shape[-1]) - 1]
     target_values = np.take_along_axis(p, t[..., None], axis=-1)[..., 0]
     return Tensor._wrap(target_values >= kth)
