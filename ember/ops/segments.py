@@ -43,7 +43,8 @@ class SegmentReduce(Function):
             ids, values = ids[order], values[order]
             first = xp.concatenate([xp.ones(1, dtype=bool), ids[1:] != ids[:-1]])
             starts = xp.flatnonzero(first)
-            y[ids[starts]] = _UFUNC[kind].reduceat(values, starts, axis=0)
+            ufunc = getattr(xp, _UFUNC[kind].__name__)  # the module's ufunc (cupy.maximum, ...)
+            y[ids[starts]] = ufunc.reduceat(values, starts, axis=0)
         self.save_for_backward(data, y)
         return y
 

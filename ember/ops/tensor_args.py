@@ -2,7 +2,6 @@
 array-likes become Tensors, integer inputs of float-valued ops become floatx, Keras'
 `data_format` is resolved."""
 
-
 from ember import config
 from ember.backend import array_module
 from ember.ops.dtypes import as_tensor
