@@ -11,7 +11,7 @@ import re
 import numpy as np
 
 from ember.autograd import Function
-from ember.backend import array_module
+from ember.backend import array_module, as_array, device_key, scatter_add, to_host
 from ember.ops.dtypes import as_tensor, standardize_dtype
 from ember.ops.elementwise import cast as _cast
 from ember.ops.shaping import getitem, reshape, transpose
@@ -23,9 +23,10 @@ class Scatter(Function):
     gvalues = gy gathered at the indices."""
 
     def forward(self, values, idx, shape):
-        self.idx = idx
-        y = array_module(values).zeros(shape, dtype=values.dtype)
-        np.add.at(y, idx, values)
+        xp = array_module(values)
+        self.idx = idx = device_key(idx, xp)  # host index arrays go to the values' device
+        y = xp.zeros(shape, dtype=values.dtype)
+        scatter_add(y, idx, values)
         return y
 
     def backward(self, gy):
@@ -38,6 +39,7 @@ class ScatterUpdate(Function):
     the gradient only where it won)."""
 
     def forward(self, x, updates, idx, reduction):
+        idx = device_key(idx, array_module(x))  # host index arrays go to x's device
         self.idx, self.reduction = idx, reduction
         y = x.copy()
         updates = np.broadcast_to(updates, y[idx].shape)
@@ -45,19 +47,19 @@ class ScatterUpdate(Function):
         if reduction is None:
             y[idx] = updates
         else:
-            np.add.at(y, idx, updates)
+            scatter_add(y, idx, updates)
         return y
 
     def backward(self, gy):
         gu = gy[self.idx]
         if self.reduction is None:
-            gx = np.array(gy, copy=True)  # gy may be a NumPy scalar (0-d)
+            gx = array_module(gy).array(gy, copy=True)  # gy may be a NumPy scalar (0-d)
             gx[self.idx] = 0
             # duplicates: only the last write of each position reaches the output
             if self.idx and np.ndim(self.idx[0]) == 1:
                 rows = np.stack(self.idx, axis=-1)  # (N, k) index tuples
                 if len(np.unique(rows, axis=0)) != len(rows):
-                    last = np.zeros(len(rows), dtype=bool)
+                    last = np.zeros_like(rows[:, 0], dtype=bool)
                     _, pos = np.unique(rows[::-1], axis=0, return_index=True)
                     last[len(rows) - 1 - pos] = True
                     gu = gu * last.reshape((-1,) + (1,) * (gu.ndim - 1))
@@ -94,7 +96,7 @@ def convert_to_numpy(x):
     """
     if isinstance(x, Tensor):
         return x.numpy()
-    return np.asarray(as_tensor(x, "convert_to_numpy").data)
+    return to_host(as_tensor(x, "convert_to_numpy").data)  # the explicit device -> host copy
 
 
 def is_tensor(x):
@@ -168,7 +170,8 @@ def saturate_cast(x, dtype):
 
 
 def _starts(start_indices, ndim, op):
-    s = np.asarray(start_indices.data if isinstance(start_indices, Tensor) else start_indices)
+    # slice bounds are Python ints: device start indices are read on the host (unavoidable)
+    s = to_host(start_indices.data if isinstance(start_indices, Tensor) else start_indices)
     if s.shape != (ndim,):
         raise ValueError(f"{op}: start_indices must hold one index per axis ({ndim}); "
                          f"received {s.tolist()}")
@@ -208,7 +211,7 @@ def slice_update(inputs, start_indices, updates):
 
 
 def _index_tuples(indices, op):
-    ind = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    ind = as_array(indices.data if isinstance(indices, Tensor) else indices)
     if ind.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers; received dtype {ind.dtype}")
     if ind.ndim < 1:

@@ -13,7 +13,7 @@ import string
 import numpy as np
 
 from ember.autograd import Function
-from ember.backend import array_module
+from ember.backend import array_module, as_array
 from ember.ops.dtypes import as_tensor, float_tensor, promote
 from ember.ops.elementwise import add, div, mul, sqrt, sub
 from ember.ops.products import matmul
@@ -21,6 +21,12 @@ from ember.ops.reduce import mean
 from ember.ops.reduce import sum as _sum
 from ember.ops.shaping import concat, getitem, reshape, stack, transpose
 from ember.tensor import Tensor
+
+
+def _la(a):
+    """The linalg namespace of a's array module (cupy.linalg for CuPy data): the
+    decompositions run where the data lives."""
+    return array_module(a).linalg
 
 
 def _parse(subscripts, shapes):
@@ -67,7 +73,7 @@ class Einsum(Function):
         self.sizes = sizes
         self.save_for_backward(*xs)
         try:
-            return np.asarray(np.einsum(f"{','.join(self.ins)}->{self.out}", *xs))
+            return as_array(np.einsum(f"{','.join(self.ins)}->{self.out}", *xs))
         except ValueError as e:
             raise ValueError(f"einsum: {e} (subscripts {subscripts!r}, shapes "
                              f"{[x.shape for x in xs]})") from None
@@ -98,7 +104,7 @@ class Einsum(Function):
             axes = tuple(k for k, n in enumerate(x.shape) if n == 1 and self.sizes[t[k]] != 1)
             if axes:
                 g = g.sum(axis=axes, keepdims=True)
-            grads.append(np.array(g, dtype=gy.dtype))  # a private, writable copy
+            grads.append(array_module(gy).array(g, dtype=gy.dtype))  # a private, writable copy
         return tuple(grads)
 
 
@@ -194,7 +200,7 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     b0, b1, b2 = (comp(b, i) for i in range(3))
     if a2 is None and b2 is None:
         return sub(mul(a0, b1), mul(a1, b0))
-    z = Tensor._wrap(np.zeros((), a.dtype))
+    z = Tensor._wrap(array_module(a.data).zeros((), a.dtype))
     a2 = z if a2 is None else a2
     b2 = z if b2 is None else b2
     c = stack(_bcast([sub(mul(a1, b2), mul(a2, b1)), sub(mul(a2, b0), mul(a0, b2)),
@@ -228,7 +234,7 @@ def correlate(x1, x2, mode="valid"):
 
 
 def _zeros(n, like):
-    return Tensor._wrap(np.zeros(n, like.dtype))
+    return Tensor._wrap(array_module(like.data).zeros(n, like.dtype))
 
 
 def diff(a, n=1, axis=-1):
@@ -280,14 +286,14 @@ class SlogDet(Function):
     gradient)."""
 
     def forward(self, x):
-        sign, logdet = np.linalg.slogdet(x)
+        sign, logdet = _la(x).slogdet(x)
         self.save_for_backward(x)
         self.sign = sign.astype(x.dtype)
         return logdet.astype(x.dtype)
 
     def backward(self, gy):
         (x,) = self.saved
-        inv_t = np.swapaxes(np.linalg.inv(x), -1, -2)
+        inv_t = np.swapaxes(_la(x).inv(x), -1, -2)
         return (gy[..., None, None] * inv_t).astype(gy.dtype)
 
 
@@ -304,6 +310,6 @@ def slogdet(x):
     if xx.ndim < 2 or xx.shape[-1] != xx.shape[-2]:
         raise ValueError(f"slogdet: x must hold square matrices; received shape {xx.shape}")
     logdet = SlogDet.apply(xx)
-    sign = Tensor._wrap(np.sign(np.linalg.det(xx.data)).astype(xx.dtype)) if xx.size else \
-        Tensor._wrap(np.ones(xx.shape[:-2], xx.dtype))
+    sign = Tensor._wrap(np.sign(_la(xx.data).det(xx.data)).astype(xx.dtype)) if xx.size else \
+        Tensor._wrap(array_module(xx.data).ones(xx.shape[:-2], xx.dtype))
     return sign, logdet

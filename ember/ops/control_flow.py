@@ -9,7 +9,9 @@ Nested structures are tuples, lists and dicts of tensors (flattened one level de
 
 import numpy as np
 
+from ember import backend
 from ember.autograd import Function, no_grad, unbroadcast
+from ember.backend import array_module
 from ember.ops.shaping import getitem, stack
 from ember.ops.tensor_args import tensor
 from ember.tensor import Tensor
@@ -175,11 +177,11 @@ class CustomGradient(Function):
     """y = f(*inputs) with the user's `grad_fn(upstream)` as the backward."""
 
     def forward(self, *arrays, fn, kwargs):
-        args = [Tensor._wrap(a) if isinstance(a, np.ndarray) else a for a in arrays]
+        args = [Tensor._wrap(a) if backend.is_array(a) else a for a in arrays]
         with no_grad():
             out, self.grad_fn = fn(*args, **kwargs)
-        self.shapes = [a.shape if isinstance(a, np.ndarray) else None for a in arrays]
-        self.dtypes = [a.dtype if isinstance(a, np.ndarray) else None for a in arrays]
+        self.shapes = [a.shape if backend.is_array(a) else None for a in arrays]
+        self.dtypes = [a.dtype if backend.is_array(a) else None for a in arrays]
         return tensor(out).data
 
     def backward(self, gy):
@@ -192,9 +194,9 @@ class CustomGradient(Function):
             if g is None or shape is None or not self.needs_input_grad[k]:
                 out.append(None)
                 continue
-            g = g.data if isinstance(g, Tensor) else np.asarray(g)
+            g = g.data if isinstance(g, Tensor) else backend.asarray(g, like=gy)
             g = np.broadcast_to(g, np.broadcast_shapes(g.shape, shape)) if g.ndim else \
-                np.full(shape, g)
+                array_module(g).full(shape, g, dtype=g.dtype)
             out.append(unbroadcast(g, shape).astype(self.dtypes[k], copy=False))
         return tuple(out)
 

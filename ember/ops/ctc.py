@@ -13,8 +13,9 @@ to the logits is d loss / d z[t, k] = y[t, k] - sum_{s: l'_s = k} alpha[t, s] be
 
 import numpy as np
 
+from ember import backend
 from ember.autograd import Function
-from ember.backend import array_module
+from ember.backend import array_module, scatter_add, to_host
 from ember.ops.tensor_args import float_tensor, tensor
 from ember.tensor import Tensor
 
@@ -101,7 +102,7 @@ class CTCLoss(Function):
                 occ = np.exp(np.where(finite[:, None], alpha[t] + beta - logp_seq[:, None],
                                       neg))
             post = xp.zeros((n, c), dtype=logp.dtype)
-            xp.add.at(post, (xp.repeat(xp.arange(n), s_max), ext.ravel()), occ.ravel())
+            scatter_add(post, (xp.repeat(xp.arange(n), s_max), ext.ravel()), occ.ravel())
             active = (t < tl)[:, None] & finite[:, None]
             grad[:, t] = np.where(active, grad[:, t] - post, 0.0)
         return None, grad * gy[:, None, None], None, None, None
@@ -227,7 +228,11 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     n, t_max, c = x.shape
     lengths = tensor(sequence_lengths).data.reshape(-1).astype(np.int64)
     blank = c - 1 if mask_index is None else int(mask_index)
+    xp = array_module(x)
     if strategy == "beam_search":
+        # the beam search is a host algorithm (Python dictionaries of prefixes): the log
+        # probabilities and lengths are copied to the host, the results back to x's device
+        x, lengths = to_host(x), to_host(lengths)
         m = x.max(axis=-1, keepdims=True)
         logp = x - m - np.log(np.exp(x - m).sum(axis=-1, keepdims=True))
         decoded = np.full((top_paths, n, t_max), -1, dtype=np.int32)
@@ -237,17 +242,18 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
                                      int(top_paths), blank)
             decoded[:, b] = paths
             scores[b] = sc
-        return Tensor._wrap(decoded), Tensor._wrap(scores)
+        return (Tensor._wrap(backend.asarray(decoded, xp=xp)),
+                Tensor._wrap(backend.asarray(scores, xp=xp)))
     idx = x.argmax(axis=-1).astype(np.int32)
     scores = x.max(axis=-1)
-    beyond = np.arange(t_max)[None] >= lengths[:, None]
+    beyond = xp.arange(t_max)[None] >= lengths[:, None]
     idx = np.where(beyond, blank, idx)
     scores = np.where(beyond, 0, scores)
     if merge_repeated and t_max:
-        repeat = np.concatenate([np.zeros((n, 1), bool), idx[:, 1:] == idx[:, :-1]], axis=1)
+        repeat = np.concatenate([xp.zeros((n, 1), bool), idx[:, 1:] == idx[:, :-1]], axis=1)
         idx = np.where(repeat, blank, idx)
     invalid = idx == blank
     idx = np.where(invalid, -1, idx)
-    order = np.argsort(np.where(invalid, t_max, np.arange(t_max)[None]), axis=-1, kind="stable")
+    order = np.argsort(np.where(invalid, t_max, xp.arange(t_max)[None]), axis=-1, kind="stable")
     idx = np.take_along_axis(idx, order, axis=-1).astype(np.int32)
     return Tensor._wrap(idx[None]), Tensor._wrap(-scores.sum(axis=1, keepdims=True))

@@ -13,6 +13,12 @@ from ember.ops.tensor_args import float_tensor, tensor
 from ember.tensor import Tensor
 
 
+def _la(a):
+    """The linalg namespace of a's array module (cupy.linalg for CuPy data): the
+    decompositions run where the data lives."""
+    return array_module(a).linalg
+
+
 def _t(a):
     return np.swapaxes(a, -1, -2)
 
@@ -27,34 +33,34 @@ class Det(Function):
     """y = det(x);  gx = gy * y * inv(x)^T."""
 
     def forward(self, x):
-        y = np.linalg.det(x).astype(x.dtype, copy=False)
+        y = _la(x).det(x).astype(x.dtype, copy=False)
         self.save_for_backward(x, y)
         return y
 
     def backward(self, gy):
         x, y = self.saved
-        return (gy * y)[..., None, None] * _t(np.linalg.inv(x))
+        return (gy * y)[..., None, None] * _t(_la(x).inv(x))
 
 
 class LogDet(Function):
     """y = log(det(x)) (NaN where det(x) < 0, -inf where 0);  gx = gy * inv(x)^T."""
 
     def forward(self, x):
-        sign, logabs = np.linalg.slogdet(x)
+        sign, logabs = _la(x).slogdet(x)
         self.save_for_backward(x)
         y = np.where(sign > 0, logabs, np.where(sign == 0, -np.inf, np.nan))
         return y.astype(x.dtype, copy=False)
 
     def backward(self, gy):
         (x,) = self.saved
-        return gy[..., None, None] * _t(np.linalg.inv(x))
+        return gy[..., None, None] * _t(_la(x).inv(x))
 
 
 class Inv(Function):
     """y = inv(x);  gx = -y^T gy y^T."""
 
     def forward(self, x):
-        y = np.linalg.inv(x)
+        y = _la(x).inv(x)
         self.save_for_backward(y)
         return y
 
@@ -67,13 +73,13 @@ class Solve(Function):
     """y = a^{-1} b;  gb = a^{-T} gy,  ga = -gb y^T (b a matrix (..., N, K) here)."""
 
     def forward(self, a, b):
-        y = np.linalg.solve(a, b)
+        y = _la(a).solve(a, b)
         self.save_for_backward(a, y, b)
         return y
 
     def backward(self, gy):
         a, y, b = self.saved
-        gb = np.linalg.solve(_t(a), gy)
+        gb = _la(a).solve(_t(a), gy)
         ga = -gb @ _t(y)
         return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
 
@@ -85,13 +91,13 @@ class SolveTriangular(Function):
     def forward(self, a, b, lower):
         self.lower = lower
         tri = np.tril(a) if lower else np.triu(a)
-        y = np.linalg.solve(tri, b)
+        y = _la(tri).solve(tri, b)
         self.save_for_backward(tri, y, a, b)
         return y
 
     def backward(self, gy):
         tri, y, a, b = self.saved
-        gb = np.linalg.solve(_t(tri), gy)
+        gb = _la(tri).solve(_t(tri), gy)
         ga = -gb @ _t(y)
         ga = np.tril(ga) if self.lower else np.triu(ga)
         return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape), None
@@ -104,7 +110,7 @@ class Cholesky(Function):
 
     def forward(self, x):
         try:
-            lo = np.linalg.cholesky(x)
+            lo = _la(x).cholesky(x)
         except np.linalg.LinAlgError:
             raise ValueError("cholesky: the input is not positive definite") from None
         self.save_for_backward(lo)
@@ -114,7 +120,7 @@ class Cholesky(Function):
         (lo,) = self.saved
         phi = np.tril(_t(lo) @ gl)
         phi = phi - 0.5 * array_module(lo).eye(lo.shape[-1], dtype=lo.dtype) * phi
-        inv_l = np.linalg.inv(lo)
+        inv_l = _la(lo).inv(lo)
         g = _t(inv_l) @ phi @ inv_l
         return 0.5 * (g + _t(g))
 
@@ -284,7 +290,7 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002  (Keras' name)
             y = squeeze(y, (r, c))
         return y
     if ord in (2, -2, "nuc"):
-        return Tensor._wrap(np.linalg.norm(x.data, ord=ord, axis=(r, c), keepdims=keepdims)
+        return Tensor._wrap(_la(x.data).norm(x.data, ord=ord, axis=(r, c), keepdims=keepdims)
                             .astype(x.dtype))
     raise ValueError(f"norm: invalid ord {ord!r} for a matrix norm")
 
@@ -296,7 +302,7 @@ class Eigh(Function):
     (distinct eigenvalues assumed, as every framework does)."""
 
     def forward(self, x):
-        w, v = np.linalg.eigh(x)
+        w, v = _la(x).eigh(x)
         self.save_for_backward(w, v)
         return np.concatenate([w[..., None, :], v], axis=-2)
 
@@ -304,11 +310,12 @@ class Eigh(Function):
         w, v = self.saved
         gw, gv = gy[..., 0, :], gy[..., 1:, :]
         diff = w[..., None, :] - w[..., :, None]  # w_j - w_i
-        off = ~np.eye(w.shape[-1], dtype=bool)
+        eye = array_module(w).eye(w.shape[-1], dtype=w.dtype)
+        off = eye == 0
         with np.errstate(divide="ignore"):
             f = np.where(off, 1.0 / np.where(off, diff, 1.0), 0.0).astype(w.dtype)
         inner = f * (_t(v) @ gv)
-        inner = inner + gw[..., None, :] * np.eye(w.shape[-1], dtype=w.dtype)
+        inner = inner + gw[..., None, :] * eye
         return v @ inner @ _t(v)
 
 

@@ -12,10 +12,12 @@ Python numbers are *weak* (they take the other operand's kind: `int32 tensor + 2
 
 import builtins
 import functools
+import types
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
+from ember.device import current_device
 from ember.tensor import Tensor, to_array
 
 _LATTICE = {
@@ -95,14 +97,19 @@ def result_type(*items):
     return out
 
 
-def as_tensor(x, op, arg="x", dtype=None):
+def as_tensor(x, op, arg="x", dtype=None, like=None):
     """`x` as a Tensor (Tensors pass through), or an error naming `op` and `arg`.
 
     Python and NumPy data follow `ember.tensor.to_array`: float64 data becomes `floatx()`,
-    integers and bools keep their dtype.
+    integers and bools keep their dtype; host data goes to the current device, or next to
+    `like` (a Tensor or array) when that lives on a device. Device data stays where it is.
+
+    >>> as_tensor([1, 2], "demo").dtype, as_tensor(2.5, "demo").dtype
+    (dtype('int64'), dtype('float32'))
     """
     if isinstance(x, Tensor):
-        return x if dtype is None or x.dtype == np.dtype(dtype) else _cast(x, dtype)
+        x = x if dtype is None or x.dtype == np.dtype(dtype) else _cast(x, dtype)
+        return _beside(x, like)
     if x is None:
         raise TypeError(f"{op}: argument `{arg}` must be a tensor or an array-like of numbers; "
                         "received None")
@@ -110,10 +117,23 @@ def as_tensor(x, op, arg="x", dtype=None):
         raise TypeError(f"{op}: argument `{arg}` must be a tensor or an array-like of numbers; "
                         f"received the string {x!r}")
     try:
-        return Tensor._wrap(to_array(x, dtype))
+        return _beside(Tensor._wrap(to_array(x, dtype)), like)
     except (TypeError, ValueError) as e:
         raise TypeError(f"{op}: argument `{arg}` must be a tensor or an array-like of numbers; "
                         f"received {type(x).__name__} ({e})") from None
+
+
+def _beside(t, like):
+    """Tensor `t` moved to the device of `like` (a Tensor, an array or an array module) when
+    `t` is untracked host data and `like` lives on a device: a host operand next to a device
+    one is copied there."""
+    if like is None or t.requires_grad or t._ctx is not None:
+        return t
+    xp = like if isinstance(like, types.ModuleType) else backend.array_module(
+        getattr(like, "data", like))
+    if xp is not np and not backend.is_device_array(t.data):
+        return Tensor._wrap(backend.asarray(t.data, xp=xp))
+    return t
 
 
 def _cast(x, dtype):
@@ -137,18 +157,23 @@ def promote(op, *args, names=None, to_float=False):
         if isinstance(a, bool | int | float) and not isinstance(a, np.generic):
             items.append(a)
         elif keep64 and isinstance(a, np.ndarray | np.generic) and a.dtype == np.float64:
-            items.append(Tensor._wrap(np.asarray(a)))
+            items.append(as_tensor(a, op, name, dtype=np.float64))
         else:
             items.append(as_tensor(a, op, name))
     dtype = result_type(*items)
     if to_float and np.dtype(dtype).kind != "f":
         dtype = config.floatx()
+    # every operand on one device: host data goes next to a device operand; Python numbers
+    # are made there (or on the current device when no operand is an array)
+    tensors = [a for a in items if isinstance(a, Tensor)]
+    xp = backend.array_module(*(t.data for t in tensors)) if tensors else current_device().xp
     out = []
     for a in items:
         if isinstance(a, Tensor):
-            out.append(a if a.dtype == np.dtype(dtype) else _cast(a, dtype))
+            a = a if a.dtype == np.dtype(dtype) else _cast(a, dtype)
+            out.append(_beside(a, xp))
         else:
-            out.append(Tensor._wrap(np.asarray(a, dtype=dtype)))
+            out.append(Tensor._wrap(backend.asarray(a, dtype=dtype, xp=xp)))
     return out
 
 

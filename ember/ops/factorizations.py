@@ -6,6 +6,7 @@ forward-mode product assembled from reverse-mode passes.
 
 import numpy as np
 
+from ember.backend import array_module, as_array
 from ember.ops.decompositions import _square
 from ember.ops.tensor_args import float_tensor
 from ember.tensor import Tensor
@@ -13,9 +14,15 @@ from ember.tensor import Tensor
 
 # ------------------------------------------------------------------ not differentiable
 def _const(*arrays, dtype=None):
-    out = tuple(Tensor._wrap(np.asarray(a) if dtype is None else np.asarray(a).astype(dtype))
+    out = tuple(Tensor._wrap(as_array(a) if dtype is None else as_array(a).astype(dtype))
                 for a in arrays)
     return out if len(out) > 1 else out[0]
+
+
+def _linalg(x):
+    """The linalg namespace of x's array module (cupy.linalg for CuPy data), so that the
+    factorizations run where the data lives."""
+    return array_module(x).linalg
 
 
 def qr(x, mode="reduced"):
@@ -29,7 +36,7 @@ def qr(x, mode="reduced"):
     if mode not in ("reduced", "complete"):
         raise ValueError(f"qr: mode must be 'reduced' or 'complete'; received {mode!r}")
     x = float_tensor(x).data
-    q, r = np.linalg.qr(x, mode=mode)
+    q, r = _linalg(x).qr(x, mode=mode)
     return _const(q, r, dtype=x.dtype)
 
 
@@ -42,8 +49,8 @@ def svd(x, full_matrices=True, compute_uv=True):
     """
     x = float_tensor(x).data
     if not compute_uv:
-        return _const(np.linalg.svd(x, compute_uv=False), dtype=x.dtype)
-    u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
+        return _const(_linalg(x).svd(x, compute_uv=False), dtype=x.dtype)
+    u, s, vh = _linalg(x).svd(x, full_matrices=full_matrices)
     return _const(u, s, vh, dtype=x.dtype)
 
 
@@ -56,7 +63,7 @@ def eig(x):
     array([2.+0.j, 1.+0.j], dtype=complex64)
     """
     x = float_tensor(x).data
-    w, v = np.linalg.eig(x)
+    w, v = _linalg(x).eig(x)
     ctype = np.result_type(x.dtype, np.complex64)
     return _const(w, v, dtype=ctype)
 
@@ -73,21 +80,26 @@ def lu_factor(x):
     """
     x = float_tensor(x).data
     _square(Tensor._wrap(x), "lu_factor")
-    a = np.array(x, copy=True)
+    xp = array_module(x)
+    a = xp.array(x, copy=True)
     n = a.shape[-1]
-    piv = np.zeros(a.shape[:-1], dtype=np.int32)
+    piv = xp.zeros(a.shape[:-1], dtype=np.int32)
     flat = a.reshape(-1, n, n)
     pflat = piv.reshape(-1, n)
     for b in range(flat.shape[0]):
         m = flat[b]
         for k in range(n):
+            # the pivot row is read on the host (one scalar per step): the row swap is a
+            # Python-level choice; a GPU run would use cupyx.scipy.linalg.lu_factor instead
             p = k + int(np.argmax(np.abs(m[k:, k])))
             pflat[b, k] = p
             if p != k:
                 m[[k, p]] = m[[p, k]]
-            if m[k, k] != 0:
-                m[k + 1:, k] /= m[k, k]
-                m[k + 1:, k + 1:] -= np.outer(m[k + 1:, k], m[k, k + 1:])
+            # a zero pivot leaves a zero column below it: dividing by 1 then changes nothing,
+            # as skipping the step would (no host test of the pivot)
+            d = m[k, k]
+            m[k + 1:, k] /= np.where(d != 0, d, 1)
+            m[k + 1:, k + 1:] -= np.outer(m[k + 1:, k], m[k, k + 1:])
     return _const(a, piv)
 
 
@@ -95,7 +107,7 @@ def _full_rank(x, rcond):
     """Whether every matrix of x (..., M, N) has rank min(M, N) at NumPy's pinv cutoff."""
     if x.size == 0:
         return True
-    sv = np.linalg.svd(x, compute_uv=False)
+    sv = _linalg(x).svd(x, compute_uv=False)
     return bool((sv[..., -1] > rcond * sv[..., 0]).all())
 
 
@@ -115,7 +127,7 @@ def pinv(x, rcond=None):
     x = float_tensor(x)
     rcond = 1e-15 if rcond is None else rcond
     if not _full_rank(x.data, max(rcond, 1e-12)):
-        return _const(np.linalg.pinv(x.data, rcond=rcond), dtype=x.dtype)
+        return _const(_linalg(x.data).pinv(x.data, rcond=rcond), dtype=x.dtype)
     xt = swapaxes(x, -1, -2)
     if x.shape[-2] >= x.shape[-1]:
         return inv(xt @ x) @ xt
@@ -135,7 +147,7 @@ def lstsq(a, b, rcond=None):
         raise ValueError(f"lstsq: a must be a matrix (M, N); received shape {a.shape}")
     cut = np.finfo(a.dtype).eps * max(a.shape) if rcond is None else rcond
     if not _full_rank(a.data, cut):
-        return _const(np.linalg.lstsq(a.data, b.data, rcond=rcond)[0], dtype=a.dtype)
+        return _const(_linalg(a.data).lstsq(a.data, b.data, rcond=rcond)[0], dtype=a.dtype)
     return pinv(a) @ b
 
 
@@ -147,7 +159,7 @@ def matrix_rank(x, tol=None):
     1
     """
     x = float_tensor(x).data
-    return _const(np.linalg.matrix_rank(x, tol=tol), dtype=np.int32)
+    return _const(_linalg(x).matrix_rank(x, tol=tol), dtype=np.int32)
 
 
 def jvp(fun, primals, tangents, has_aux=False):
@@ -168,12 +180,13 @@ def jvp(fun, primals, tangents, has_aux=False):
     res = fun(*xs)
     out, aux = (res[0], res[1]) if has_aux else (res, None)
     ts = [float_tensor(t).data for t in tangents]
-    flat = np.zeros(out.size, dtype=out.dtype)
+    xp = array_module(out.data)
+    flat = xp.zeros(out.size, dtype=out.dtype)
     for k in range(out.size):
-        seed = np.zeros(out.size, dtype=out.dtype)
+        seed = xp.zeros(out.size, dtype=out.dtype)
         seed[k] = 1
         gs = grad(out, xs, grad_outputs=Tensor._wrap(seed.reshape(out.shape)),
                   retain_graph=True)
-        flat[k] = sum(float(np.sum(g.data * t)) for g, t in zip(gs, ts) if g is not None)
+        flat[k] = sum(np.sum(g.data * t) for g, t in zip(gs, ts) if g is not None)
     result = (out.detach(), Tensor._wrap(flat.reshape(out.shape)))
     return (*result, aux) if has_aux else result

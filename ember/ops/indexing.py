@@ -8,7 +8,7 @@ returns indices, counts or booleans is not differentiated (the docstrings say so
 import numpy as np
 
 from ember.autograd import Function
-from ember.backend import array_module
+from ember.backend import array_module, as_array, scatter_add
 from ember.ops.dtypes import as_tensor, promote
 from ember.ops.elementwise import where
 from ember.ops.shaping import getitem
@@ -16,7 +16,7 @@ from ember.tensor import Tensor
 
 
 def _indices(indices, op, arg="indices"):
-    ind = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    ind = as_array(indices.data if isinstance(indices, Tensor) else indices)
     if ind.dtype.kind not in "iu" and not (ind.dtype.kind == "f" and ind.size == 0):
         raise TypeError(f"{op}: {arg} must be integers; received dtype {ind.dtype}")
     return ind.astype(np.int64, copy=False)
@@ -43,7 +43,7 @@ class Take(Function):
         # move the indexed axis first: add.at over the index positions
         gm = np.moveaxis(g, ax, 0)
         gym = np.moveaxis(gy, tuple(range(ax, ax + self.ind.ndim)), tuple(range(self.ind.ndim)))
-        np.add.at(gm, self.ind, gym)
+        scatter_add(gm, self.ind, gym)
         return g.reshape(self.shape), None, None
 
 
@@ -74,7 +74,7 @@ class TakeAlongAxis(Function):
         g = array_module(gy).zeros(self.bshape, dtype=gy.dtype)
         idx = list(np.ix_(*[np.arange(n) for n in gy.shape]))
         idx[self.axis % gy.ndim] = self.ind
-        np.add.at(g, tuple(idx), gy)
+        scatter_add(g, tuple(idx), gy)
         return unbroadcast(g, self.shape), None, None
 
 
@@ -109,7 +109,7 @@ def argsort(x, axis=-1):
     """Indices (int32) that sort x along `axis` (stable; NaN last); not differentiated."""
     a = as_tensor(x, "argsort").data
     if a.ndim == 0:
-        return Tensor._wrap(np.zeros((), dtype=np.int32))
+        return Tensor._wrap(np.zeros_like(a, dtype=np.int32))
     return Tensor._wrap(np.argsort(a, axis=axis, kind="stable").astype(np.int32))
 
 
@@ -122,7 +122,7 @@ def sort(x, axis=-1):
     """
     x = as_tensor(x, "sort")
     if x.ndim == 0:
-        return take_along_axis(x, np.zeros((), np.int64), None).reshape(())
+        return take_along_axis(x, np.zeros_like(x.data, dtype=np.int64), None).reshape(())
     return take_along_axis(x, argsort(x, axis).data, axis)
 
 
@@ -145,14 +145,14 @@ def searchsorted(sorted_sequence, values, side="left"):
     if s.ndim != 1:
         raise ValueError(f"searchsorted: sorted_sequence must be 1-D; received shape {s.shape}")
     v = as_tensor(values, "searchsorted", "values").data
-    return Tensor._wrap(np.asarray(np.searchsorted(s, v, side=side)).astype(np.int32))
+    return Tensor._wrap(as_array(np.searchsorted(s, v, side=side)).astype(np.int32))
 
 
 def digitize(x, bins):
     """Index (int32) of the bin of each value: bins[i-1] <= x < bins[i]; not differentiated."""
     a = as_tensor(x, "digitize").data
     b = as_tensor(bins, "digitize", "bins").data
-    return Tensor._wrap(np.asarray(np.digitize(a, b)).astype(np.int32))
+    return Tensor._wrap(as_array(np.digitize(a, b)).astype(np.int32))
 
 
 def unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A002
@@ -194,7 +194,8 @@ def unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A0
 def unravel_index(indices, shape):
     """Flat indices as a tuple of coordinate tensors (int32) for `shape`; not differentiated."""
     ind = _indices(indices, "unravel_index")
-    return tuple(Tensor._wrap(np.asarray(c).astype(np.int32))
+    xp = array_module(ind)  # 0-d coordinates are NumPy scalars: made arrays of ind's module
+    return tuple(Tensor._wrap(xp.asarray(c).astype(np.int32))
                  for c in np.unravel_index(ind, tuple(int(n) for n in shape)))
 
 
@@ -216,7 +217,7 @@ def bincount(x, weights=None, minlength=0, sparse=False):
         raise ValueError(f"bincount: x must be 1-D or 2-D; received shape {a.shape}")
     rows = [np.bincount(r, None if w is None else w[i], minlength=length)
             for i, r in enumerate(a)]
-    out = np.stack(rows) if rows else np.zeros((0, length))
+    out = np.stack(rows) if rows else array_module(a).zeros((0, length))
     return Tensor._wrap(out.astype(w.dtype) if w is not None else out.astype(np.int32))
 
 

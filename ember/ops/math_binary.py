@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ember.autograd import unbroadcast
-from ember.backend import array_module
+from ember.backend import array_module, as_array
 from ember.ops.dtypes import as_tensor, promote
 from ember.ops.elementwise import _Binary, add, div, exp, log1p, maximum, mul, pow, sub, where
 from ember.ops.elementwise import abs as _abs
@@ -214,7 +214,7 @@ def ldexp(x1, x2):
     if e.dtype.kind not in "iu":
         raise TypeError(f"ldexp: x2 must be an integer tensor; received dtype {e.dtype}")
     a = a if a.dtype.kind == "f" else a.astype(np.result_type(a.dtype, np.float32).name)
-    return mul(a, Tensor._wrap(np.ldexp(np.ones((), a.dtype), e.data)))
+    return mul(a, Tensor._wrap(np.ldexp(array_module(a.data).ones((), a.dtype), e.data)))
 
 
 def nextafter(x1, x2):
@@ -227,12 +227,12 @@ def _int_result(fn, op, x1, x2, kinds="biu"):
     if a.dtype.kind not in kinds:
         raise TypeError(f"{op}: inputs must be integer or bool tensors; received dtype "
                         f"{a.dtype}")
-    return Tensor._wrap(np.asarray(fn(a.data, b.data)))
+    return Tensor._wrap(as_array(fn(a.data, b.data)))
 
 
 def _bool_result(fn, op, x1, x2):
     a, b = promote(op, x1, x2)
-    return Tensor._wrap(np.asarray(fn(a.data, b.data)))
+    return Tensor._wrap(as_array(fn(a.data, b.data)))
 
 
 def logical_and(x1, x2):
@@ -298,11 +298,13 @@ def lcm(x1, x2):
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """|x1 - x2| <= atol + rtol |x2|, elementwise (bool; not differentiated)."""
     a, b = promote("isclose", x1, x2)
-    return Tensor._wrap(np.asarray(np.isclose(a.data, b.data, rtol, atol, equal_nan)))
+    return Tensor._wrap(as_array(np.isclose(a.data, b.data, rtol, atol, equal_nan)))
 
 
 def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """True when `isclose` holds everywhere (a 0-d bool tensor; not differentiated)."""
     a, b = promote("allclose", x1, x2)
-    return Tensor._wrap(np.asarray(np.allclose(a.data, b.data, rtol, atol, equal_nan)))
+    # np.all of the isclose mask: a 0-d array on the operands' device (np.allclose gives a
+    # Python bool, which would be a host value)
+    return Tensor._wrap(as_array(np.all(np.isclose(a.data, b.data, rtol, atol, equal_nan))))
 

@@ -9,7 +9,9 @@ differentiable in them; the other constructors make constants.
 
 import numpy as np
 
-from ember import config
+from ember import backend, config
+from ember.backend import array_module
+from ember.device import current_device
 from ember.ops.dtypes import as_tensor, promote, standardize_dtype
 from ember.ops.elementwise import add, exp, log, mul, pow, sub
 from ember.ops.shaping import reshape
@@ -30,6 +32,11 @@ def _floatx_or(dtype):
     return standardize_dtype(dtype)
 
 
+def _xp():
+    """The array module of the current device: constructors create there."""
+    return current_device().xp
+
+
 def zeros(shape, dtype=None):
     """A tensor of zeros (floatx unless `dtype` says otherwise).
 
@@ -37,17 +44,17 @@ def zeros(shape, dtype=None):
     >>> ember.ops.zeros((2,)).numpy()
     array([0., 0.], dtype=float32)
     """
-    return Tensor._wrap(np.zeros(_shape(shape, "zeros"), dtype=_floatx_or(dtype)))
+    return Tensor._wrap(_xp().zeros(_shape(shape, "zeros"), dtype=_floatx_or(dtype)))
 
 
 def ones(shape, dtype=None):
     """A tensor of ones (floatx unless `dtype` says otherwise)."""
-    return Tensor._wrap(np.ones(_shape(shape, "ones"), dtype=_floatx_or(dtype)))
+    return Tensor._wrap(_xp().ones(_shape(shape, "ones"), dtype=_floatx_or(dtype)))
 
 
 def empty(shape, dtype=None):
     """A tensor of the given shape; ember fills it with zeros (never uninitialised memory)."""
-    return Tensor._wrap(np.zeros(_shape(shape, "empty"), dtype=_floatx_or(dtype)))
+    return Tensor._wrap(_xp().zeros(_shape(shape, "empty"), dtype=_floatx_or(dtype)))
 
 
 def full(shape, fill_value, dtype=None):
@@ -61,7 +68,11 @@ def full(shape, fill_value, dtype=None):
             dt = np.dtype("int32")
     else:
         dt = standardize_dtype(dtype)
-    return Tensor._wrap(np.array(np.broadcast_to(fill.data, _shape(shape, "full")), dtype=dt))
+    # a constructor: made on the fill value's device, else on the current device
+    xp = array_module(fill.data)
+    xp = current_device().xp if xp is np else xp
+    data = backend.asarray(fill.data, xp=xp)
+    return Tensor._wrap(xp.broadcast_to(data, _shape(shape, "full")).astype(dt))
 
 
 def _like(x, op):
@@ -90,7 +101,8 @@ def full_like(x, fill_value, dtype=None):
     a = _like(x, "full_like")
     fill = as_tensor(fill_value, "full_like", "fill_value").data
     dt = a.dtype if dtype is None else standardize_dtype(dtype)
-    return Tensor._wrap(np.array(np.broadcast_to(fill, a.shape), dtype=dt))
+    xp = array_module(a)  # on x's device
+    return Tensor._wrap(xp.broadcast_to(backend.asarray(fill, xp=xp), a.shape).astype(dt))
 
 
 def array(x, dtype=None):
@@ -127,7 +139,7 @@ def arange(start, stop=None, step=None, dtype=None):
         dt = np.dtype(config.floatx()) if floaty else np.dtype("int32")
     else:
         dt = standardize_dtype(dtype)
-    return Tensor._wrap(np.arange(start, stop, step).astype(dt))
+    return Tensor._wrap(_xp().arange(start, stop, step).astype(dt))
 
 
 def _endpoints(start, stop, op):
@@ -157,19 +169,19 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     tshape.insert(ax, num)
     a_ = reshape(a, a.shape[:ax] + (1,) + a.shape[ax:]) if a.ndim else a
     b_ = reshape(b, b.shape[:ax] + (1,) + b.shape[ax:]) if b.ndim else b
-    tt = Tensor._wrap(t.reshape(tshape).astype(a.dtype))
+    tt = Tensor._wrap(backend.asarray(t.reshape(tshape), dtype=a.dtype, like=a.data))
     out = add(a_, mul(sub(b_, a_), tt))
     if dtype is not None and standardize_dtype(dtype).kind != "f":
         out = out.astype(standardize_dtype(dtype).name)
     if retstep:
-        return out, Tensor._wrap(np.asarray(step, dtype=a.dtype))
+        return out, Tensor._wrap(backend.asarray(step, dtype=a.dtype, like=a.data))
     return out
 
 
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     """base ** linspace(start, stop): `num` values evenly spaced on a log scale."""
     exps = linspace(start, stop, num, endpoint, dtype=None, axis=axis)
-    out = pow(Tensor._wrap(np.asarray(base, exps.dtype)), exps)
+    out = pow(Tensor._wrap(backend.asarray(base, dtype=exps.dtype, like=exps.data)), exps)
     return out if dtype is None else out.astype(standardize_dtype(dtype).name)
 
 
@@ -188,7 +200,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 def eye(N, M=None, k=0, dtype=None):  # noqa: N803  (Keras' names)
     """A 2-D tensor with ones on the k-th diagonal."""
-    return Tensor._wrap(np.eye(int(N), None if M is None else int(M), int(k),
+    return Tensor._wrap(_xp().eye(int(N), None if M is None else int(M), int(k),
                                dtype=_floatx_or(dtype)))
 
 
@@ -199,7 +211,7 @@ def identity(n, dtype=None):
 
 def tri(N, M=None, k=0, dtype=None):  # noqa: N803
     """Ones at and below the k-th diagonal, zeros above."""
-    return Tensor._wrap(np.tri(int(N), None if M is None else int(M), int(k),
+    return Tensor._wrap(_xp().tri(int(N), None if M is None else int(M), int(k),
                                dtype=_floatx_or(dtype)))
 
 
@@ -209,7 +221,7 @@ def vander(x, N=None, increasing=False):  # noqa: N803
     if x.ndim != 1:
         raise ValueError(f"vander: x must be 1-D; received shape {x.shape}")
     n = x.shape[0] if N is None else int(N)
-    powers = np.arange(n) if increasing else np.arange(n)[::-1]
+    powers = backend.asarray(np.arange(n) if increasing else np.arange(n)[::-1], like=x.data)
     if x.dtype.kind in "biu":
         return Tensor._wrap(x.data[:, None] ** powers.astype(x.data.dtype if x.dtype.kind != "b"
                                                              else np.int32))
@@ -218,7 +230,8 @@ def vander(x, N=None, increasing=False):  # noqa: N803
 
 def _window(fn, x, op, *args):
     m = int(_scalar(x, op, "x"))
-    return Tensor._wrap(np.asarray(fn(m, *args), dtype=config.floatx()))
+    # the window is computed on the host (a few values) and copied to the current device
+    return Tensor._wrap(backend.asarray(fn(m, *args), dtype=config.floatx(), xp=_xp()))
 
 
 def bartlett(x):

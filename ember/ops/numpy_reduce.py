@@ -12,6 +12,7 @@ import builtins
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import array_module, as_array, to_host
 from ember.ops.dtypes import as_tensor, float_tensor
 from ember.ops.elementwise import add, div, mul, sqrt, sub, where
 from ember.ops.indexing import sort, take_along_axis
@@ -131,13 +132,13 @@ def cumprod(x, axis=None, dtype=None):
 
 def all(x, axis=None, keepdims=False):  # noqa: A001
     """True where every element over `axis` is nonzero (bool; not differentiated)."""
-    return Tensor._wrap(np.asarray(np.all(as_tensor(x, "all").data, axis=axis,
+    return Tensor._wrap(as_array(np.all(as_tensor(x, "all").data, axis=axis,
                                           keepdims=keepdims)))
 
 
 def any(x, axis=None, keepdims=False):  # noqa: A001
     """True where some element over `axis` is nonzero (bool; not differentiated)."""
-    return Tensor._wrap(np.asarray(np.any(as_tensor(x, "any").data, axis=axis,
+    return Tensor._wrap(as_array(np.any(as_tensor(x, "any").data, axis=axis,
                                           keepdims=keepdims)))
 
 
@@ -160,7 +161,7 @@ def ptp(x, axis=None, keepdims=False):
 def count_nonzero(x, axis=None):
     """How many elements over `axis` are nonzero (int32; not differentiated)."""
     a = as_tensor(x, "count_nonzero").data
-    return Tensor._wrap(np.asarray(np.count_nonzero(a, axis=axis)).astype(np.int32))
+    return Tensor._wrap(as_array(np.count_nonzero(a, axis=axis)).astype(np.int32))
 
 
 def average(x, axis=None, weights=None):
@@ -181,18 +182,26 @@ def average(x, axis=None, weights=None):
             raise ValueError(f"average: weights of shape {w.shape} need x's shape {x.shape}, "
                              "or one axis and 1-D weights along it")
         w = reshape(w, [x.shape[a] if a == axis % x.ndim else 1 for a in range(x.ndim)])
-    return div(_sum(mul(x, w), axis), _sum(mul(w, Tensor._wrap(np.ones(x.shape, w.dtype))), axis))
+    ones = Tensor._wrap(np.ones_like(x.data, dtype=w.dtype))
+    return div(_sum(mul(x, w), axis), _sum(mul(w, ones), axis))
 
 
 # ------------------------------------------------------------------------- order statistics
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
+def _host_q(q):
+    """The quantiles q on the host, in float64 (on purpose): they set the loop over quantiles,
+    so device values are read back (a few numbers)."""
+    return to_host(q.data if isinstance(q, Tensor) else q).astype(np.float64)
+
+
 def _quantile(x, q, axis, method, keepdims, op, ignore_nan):
     if method not in _METHODS:
         raise ValueError(f"{op}: method must be one of {_METHODS}; received {method!r}")
     x = float_tensor(x, op)
-    qa = np.asarray(q.data if isinstance(q, Tensor) else q, dtype=np.float64)  # float64 on purpose
+    # float64 on purpose; q is read on the host (it sets the loop over quantiles)
+    qa = _host_q(q)
     if np.any((qa < 0) | (qa > 1)):
         raise ValueError(f"{op}: q must lie in [0, 1] (percentiles in [0, 100]); received {q}")
     axes = normalize_axes(axis, x.ndim, op)
@@ -205,7 +214,7 @@ def _quantile(x, q, axis, method, keepdims, op, ignore_nan):
     if ignore_nan:
         count = np.sum(~np.isnan(xt.data), axis=-1, keepdims=True)  # (..., 1)
     else:
-        count = np.full(kept_shape + [1], n)
+        count = array_module(xt.data).full(kept_shape + [1], n)
     outs = []
     for qv in qa.reshape(-1):
         pos = qv * (count - 1)
@@ -254,7 +263,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
 
 def percentile(x, q, axis=None, method="linear", keepdims=False):
     """The q-th percentiles (q in [0, 100]) over `axis`; see `quantile`."""
-    return _quantile(x, np.asarray(q, dtype=np.float64) / 100, axis, method, keepdims,
+    return _quantile(x, _host_q(q) / 100, axis, method, keepdims,
                      "percentile", False)
 
 
@@ -270,7 +279,7 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
 
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
     """`percentile` ignoring NaN."""
-    return _quantile(x, np.asarray(q, dtype=np.float64) / 100, axis, method, keepdims,
+    return _quantile(x, _host_q(q) / 100, axis, method, keepdims,
                      "nanpercentile", True)
 
 
@@ -309,7 +318,7 @@ def nancumprod(x, axis=None, dtype=None):
 
 
 def _nan_count(x, nan, axis, keepdims):
-    valid = np.ones(x.shape, dtype=bool) if nan is None else ~nan
+    valid = np.ones_like(x.data, dtype=bool) if nan is None else ~nan
     return np.sum(valid, axis=axis, keepdims=keepdims)
 
 
@@ -317,7 +326,7 @@ def nanmean(x, axis=None, keepdims=False):
     """Mean of the non-NaN values over `axis` (NaN where there are none)."""
     filled, nan = _fill_nan(float_tensor(x, "nanmean"), 0.0, "nanmean")
     count = _nan_count(filled, nan, axis, keepdims).astype(filled.dtype)
-    return div(_sum(filled, axis, keepdims), Tensor._wrap(np.asarray(count)))
+    return div(_sum(filled, axis, keepdims), Tensor._wrap(as_array(count)))
 
 
 def nanvar(x, axis=None, keepdims=False):
@@ -329,7 +338,7 @@ def nanvar(x, axis=None, keepdims=False):
     if nan is not None:
         d = where(nan, 0.0, d)
     count = _nan_count(filled, nan, axis, keepdims).astype(x.dtype)
-    return div(_sum(mul(d, d), axis, keepdims), Tensor._wrap(np.asarray(count)))
+    return div(_sum(mul(d, d), axis, keepdims), Tensor._wrap(as_array(count)))
 
 
 def nanstd(x, axis=None, keepdims=False):
@@ -343,7 +352,7 @@ def _nan_extreme(fn, fill, x, axis, keepdims, op):
     if nan is None:
         return out
     none = np.all(nan, axis=axis, keepdims=keepdims)
-    return where(none, np.nan, out) if np.any(none) else out
+    return where(none, np.nan, out)  # no host test of `none`: it stays on the device
 
 
 def nanmax(x, axis=None, keepdims=False):
@@ -360,7 +369,7 @@ def _nanarg(fn, fill, x, axis, keepdims, op):
     a = as_tensor(x, op).data
     if a.dtype.kind == "f":
         a = np.where(np.isnan(a), fill, a)
-    return Tensor._wrap(np.asarray(fn(a, axis=axis, keepdims=keepdims)).astype(np.int32))
+    return Tensor._wrap(as_array(fn(a, axis=axis, keepdims=keepdims)).astype(np.int32))
 
 
 def nanargmax(x, axis=None, keepdims=False):

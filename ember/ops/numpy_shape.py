@@ -10,6 +10,7 @@ import builtins
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import array_module
 from ember.ops.dtypes import as_tensor, promote
 from ember.ops.elementwise import where
 from ember.ops.shaping import broadcast_to, concat, getitem, reshape, split, transpose
@@ -25,7 +26,7 @@ class Roll(Function):
         return np.roll(x, shift, axis)
 
     def backward(self, gy):
-        back = -np.asarray(self.shift) if np.ndim(self.shift) else -self.shift
+        back = tuple(-int(s) for s in self.shift) if np.ndim(self.shift) else -self.shift
         return np.roll(gy, back, self.axis), None, None
 
 
@@ -263,4 +264,4 @@ def view(x, dtype=None):
     x = as_tensor(x, "view")
     if dtype is None:
         return x
-    return Tensor._wrap(np.ascontiguousarray(x.data).view(np.dtype(dtype)))
+    return Tensor._wrap(array_module(x.data).ascontiguousarray(x.data).view(np.dtype(dtype)))

@@ -7,6 +7,7 @@ gradient through the finite values.
 
 import numpy as np
 
+from ember.backend import as_array
 from ember.ops.dtypes import as_tensor
 from ember.ops.elementwise import where
 from ember.tensor import Tensor
@@ -14,7 +15,7 @@ from ember.tensor import Tensor
 
 def _predicate(fn, x, op):
     x = as_tensor(x, op)
-    return Tensor._wrap(np.asarray(fn(x.data)))
+    return Tensor._wrap(as_array(fn(x.data)))
 
 
 def isnan(x):

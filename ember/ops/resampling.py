@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ember.backend import to_host
 from ember.ops.elementwise import where
 from ember.ops.products import matmul
 from ember.ops.shaping import getitem, reshape, transpose
@@ -22,7 +23,8 @@ from ember.tensor import Tensor
 def _raw(x):
     """Parameters (transforms, points, scales) as float64 arrays, without the float32 cast
     that making a Tensor of Python data would apply."""
-    return np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+    # read on the host: they build the sampling grids there (a few numbers per image)
+    return to_host(x.data if isinstance(x, Tensor) else x).astype(np.float64)
 
 
 # ------------------------------------------------------------------ out-of-range indices

@@ -7,6 +7,7 @@
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import array_module, scatter_add
 from ember.ops.elementwise import sqrt, where
 from ember.ops.reduce import sum
 from ember.ops.shaping import expand_dims, getitem, reshape, stack
@@ -31,7 +32,19 @@ class SegmentReduce(Function):
             info = np.iinfo(data.dtype)
             start = info.min if start < 0 else info.max
         y = np.full_like(data, start, shape=(num_segments,) + data.shape[1:])
-        _UFUNC[kind].at(y, self.ids[self.keep], data[self.keep])
+        ids, values = self.ids[self.keep], data[self.keep]
+        if kind == "sum":
+            scatter_add(y, ids, values)
+        elif ids.shape[0]:
+            # no `ufunc.at` on a device: sort the rows by segment, reduce each run of equal ids
+            # (`reduceat` at the run starts) and write the results to their segments
+            xp = array_module(data)
+            order = xp.argsort(ids)
+            ids, values = ids[order], values[order]
+            first = xp.concatenate([xp.ones(1, dtype=bool), ids[1:] != ids[:-1]])
+            starts = xp.flatnonzero(first)
+            ufunc = getattr(xp, _UFUNC[kind].__name__)  # the module's ufunc (cupy.maximum, ...)
+            y[ids[starts]] = ufunc.reduceat(values, starts, axis=0)
         self.save_for_backward(data, y)
         return y
 
@@ -45,7 +58,7 @@ class SegmentReduce(Function):
         elif self.kind in ("max", "min"):
             hit = (data == y[self.ids]) & keep
             count = np.zeros_like(y)
-            np.add.at(count, self.ids[self.keep], hit[self.keep].astype(y.dtype))
+            scatter_add(count, self.ids[self.keep], hit[self.keep].astype(y.dtype))
             g = np.where(hit, g / np.maximum(count[self.ids], 1), 0)
         return np.where(keep, g, 0).astype(data.dtype, copy=False), None, None, None
 
@@ -133,7 +146,7 @@ def in_top_k(targets, predictions, k):
     p = tensor(predictions).data
     t = tensor(targets).data.astype(np.int64)
     if k < 1 or p.shape[-1] == 0:
-        return Tensor._wrap(np.zeros(t.shape, dtype=bool))
+        return Tensor._wrap(np.zeros_like(t, dtype=bool))
     kth = -np.partition(-p, min(k, p.shape[-1]) - 1, axis=-1)[..., min(k, p.shape[-1]) - 1]
     target_values = np.take_along_axis(p, t[..., None], axis=-1)[..., 0]
     return Tensor._wrap(target_values >= kth)

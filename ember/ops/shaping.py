@@ -76,7 +76,7 @@ def _index_key(key):
             k = k.data
         if isinstance(k, list):
             k = np.asarray(k)
-        if isinstance(k, np.ndarray) and k.dtype.kind in "iu":
+        if backend.is_array(k) and k.dtype.kind in "iu":  # host or device index arrays
             advanced = True
         out.append(k)
     return (tuple(out) if isinstance(key, tuple) else out[0]), advanced

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ember.autograd import Function
+from ember.backend import as_array
 from ember.ops.tensor_args import float_tensor
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -35,28 +36,26 @@ def _erfc_tail(z):
 
 def erfc_array(x):
     """erfc of an ndarray, in its dtype, accurate in the right tail."""
-    x = np.asarray(x)
+    x = as_array(x)  # device arrays stay on their device
     out = np.empty_like(x)
     small = np.abs(x) < 2.0
     out[small] = 1.0 - _erf_series(x[small])
-    big = ~small
-    if big.any():
-        xb = x[big]
-        tail = _erfc_tail(np.minimum(np.abs(xb), 30.0))
-        out[big] = np.where(xb > 0, tail, 2.0 - tail)
+    big = ~small  # no host test of `big`: empty selections are harmless
+    xb = x[big]
+    tail = _erfc_tail(np.minimum(np.abs(xb), 30.0))
+    out[big] = np.where(xb > 0, tail, 2.0 - tail)
     return out
 
 
 def erf_array(x):
     """erf of an ndarray, in its dtype."""
-    x = np.asarray(x)
+    x = as_array(x)  # device arrays stay on their device
     out = np.empty_like(x)
     small = np.abs(x) < 2.0
     out[small] = _erf_series(x[small])
-    big = ~small
-    if big.any():
-        xb = x[big]
-        out[big] = np.sign(xb) * (1.0 - _erfc_tail(np.minimum(np.abs(xb), 30.0)))
+    big = ~small  # no host test of `big`: empty selections are harmless
+    xb = x[big]
+    out[big] = np.sign(xb) * (1.0 - _erfc_tail(np.minimum(np.abs(xb), 30.0)))
     return out
 
 

@@ -17,6 +17,12 @@ from ember.ops.tensor_args import float_tensor, tensor
 from ember.tensor import Tensor
 
 
+def _fft(a):
+    """The fft namespace of a's array module (cupy.fft for CuPy data): the transforms run
+    where the data lives."""
+    return array_module(a).fft
+
+
 def _pair(x, op):
     if not isinstance(x, tuple | list) or len(x) != 2:
         raise ValueError(f"{op}: x must be a tuple (real, imag) of two float tensors; "
@@ -45,14 +51,14 @@ class ComplexFFT(Function):
     def forward(self, re, im, axes, inverse):
         self.axes, self.inverse = axes, inverse
         z = re + 1j * im
-        y = np.fft.ifftn(z, axes=axes) if inverse else np.fft.fftn(z, axes=axes)
+        y = _fft(z).ifftn(z, axes=axes) if inverse else _fft(z).fftn(z, axes=axes)
         return _stacked(y, re.dtype)
 
     def backward(self, gy):
         g = gy[0] + 1j * gy[1]
         n = int(np.prod([gy.shape[1:][a] for a in self.axes]))
-        gz = np.fft.fftn(g, axes=self.axes) / n if self.inverse else \
-            np.fft.ifftn(g, axes=self.axes) * n
+        gz = _fft(g).fftn(g, axes=self.axes) / n if self.inverse else \
+            _fft(g).ifftn(g, axes=self.axes) * n
         return gz.real.astype(gy.dtype), gz.imag.astype(gy.dtype), None, None
 
 
@@ -62,13 +68,13 @@ class RFFT(Function):
 
     def forward(self, x, n):
         self.n, self.length = n, x.shape[-1]
-        return _stacked(np.fft.rfft(x, n=n, axis=-1), x.dtype)
+        return _stacked(_fft(x).rfft(x, n=n, axis=-1), x.dtype)
 
     def backward(self, gy):
         g = gy[0] + 1j * gy[1]
         full = np.zeros_like(g, shape=g.shape[:-1] + (self.n,))
         full[..., :g.shape[-1]] = g
-        gx = (np.fft.ifft(full, axis=-1) * self.n).real
+        gx = (_fft(full).ifft(full, axis=-1) * self.n).real
         out = np.zeros_like(gy, shape=gy.shape[1:-1] + (self.length,))
         m = min(self.length, self.n)
         out[..., :m] = gx[..., :m]
@@ -82,7 +88,7 @@ class IRFFT(Function):
 
     def forward(self, re, im, n):
         self.n, self.bins = n, re.shape[-1]
-        return np.fft.irfft(re + 1j * im, n=n, axis=-1).astype(re.dtype, copy=False)
+        return _fft(re).irfft(re + 1j * im, n=n, axis=-1).astype(re.dtype, copy=False)
 
     def backward(self, gy):
         n, half = self.n, self.n // 2 + 1
@@ -90,7 +96,7 @@ class IRFFT(Function):
         w[0] = 1.0
         if n % 2 == 0:
             w[-1] = 1.0
-        gz = np.fft.rfft(gy, axis=-1) * (w / n)
+        gz = _fft(gy).rfft(gy, axis=-1) * (w / n)
         out = np.zeros_like(gz, shape=gy.shape[:-1] + (self.bins,))
         m = min(self.bins, half)
         out[..., :m] = gz[..., :m]

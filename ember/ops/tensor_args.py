@@ -2,31 +2,24 @@
 array-likes become Tensors, integer inputs of float-valued ops become floatx, Keras'
 `data_format` is resolved."""
 
-import numpy as np
-
 from ember import config
 from ember.backend import array_module
+from ember.ops.dtypes import as_tensor
+from ember.ops.dtypes import float_tensor as _float_tensor
 from ember.tensor import Tensor
 
 
-def tensor(x, dtype=None):
-    """`x` as a Tensor (Tensors pass through unchanged unless `dtype` differs)."""
-    if isinstance(x, Tensor):
-        if dtype is None or x.dtype == np.dtype(dtype):
-            return x
-        from ember.ops.elementwise import cast  # noqa: PLC0415
-
-        return cast(x, dtype)
-    return Tensor(x, dtype=dtype)
+def tensor(x, dtype=None, op="ember.ops", arg="x"):
+    """`x` as a Tensor (Tensors pass through unchanged unless `dtype` differs): the conversion
+    door of `ember.ops.dtypes.as_tensor` (device data stays on its device, host data goes to
+    the current device)."""
+    return as_tensor(x, op, arg, dtype=dtype)
 
 
-def float_tensor(x):
+def float_tensor(x, op="ember.ops", arg="x"):
     """`x` as a float Tensor: integer and bool inputs become floatx (Keras' rule for ops whose
-    result is real-valued, such as erf, gelu or softmax)."""
-    t = tensor(x)
-    if t.dtype.kind != "f":
-        return Tensor(t.data.astype(config.floatx()))
-    return t
+    result is real-valued, such as erf, gelu or softmax); `ember.ops.dtypes.float_tensor`."""
+    return _float_tensor(x, op, arg)
 
 
 def const(like, array, dtype=None):

@@ -275,8 +275,11 @@ def _wrap(obj, where):
         return DeviceArray(obj, where)
     if isinstance(obj, np.generic):  # CuPy reductions give 0-d device arrays, not scalars
         return DeviceArray(np.asarray(obj), where)
-    if isinstance(obj, list | tuple) and obj and any(type(o) is np.ndarray for o in obj):
-        return type(obj)(_wrap(o, where) for o in obj)
+    if isinstance(obj, list | tuple) and obj and any(
+            type(o) is np.ndarray or isinstance(o, np.generic) for o in obj):
+        items = [_wrap(o, where) for o in obj]
+        # named tuples (np.linalg's SlogdetResult, EighResult, ...) take their fields apart
+        return type(obj)(*items) if hasattr(obj, "_fields") else type(obj)(items)
     return obj
 
 

@@ -8,6 +8,7 @@ import zlib
 import numpy as np
 
 from ember import ops
+from ember.backend import array_module
 from ember.tensor import Tensor
 
 
@@ -173,13 +174,13 @@ def _lu_rebuild(lu, piv):
     """P^T L U from the packed factor and the 0-based pivots (the input back)."""
     a = lu.data
     n_ = a.shape[-1]
-    lo = np.tril(a, -1) + np.eye(n_, dtype=a.dtype)
+    lo = np.tril(a, -1) + array_module(a).eye(n_, dtype=a.dtype)  # on the factor's device
     up = np.triu(a)
     out = lo @ up
     flat, pflat = out.reshape(-1, n_, n_), piv.data.reshape(-1, n_)
     for b in range(flat.shape[0]):
         for k in range(n_ - 1, -1, -1):
-            p = pflat[b, k]
+            p = int(pflat[b, k])  # a host index for the row swap
             flat[b, [k, p]] = flat[b, [p, k]]
     return Tensor(out, dtype=out.dtype)
 
