@@ -162,7 +162,10 @@ def test_unsafe_deserialization_switch_reaches_from_config(tmp_path):
     ember.saving.load_model(path, safe_mode=False)
     config.enable_unsafe_deserialization()
     ember.saving.load_model(path, safe_mode=True)
-    assert seen == [True, False, False]
+    # each load may build the config more than once (the size check builds it shape-only
+    # first): every build of a load sees that load's mode
+    n = len(seen) // 3
+    assert n >= 1 and seen == [True] * n + [False] * (2 * n)
     assert ember.saving.in_safe_mode() is False  # the global switch, outside a load
     config.disable_unsafe_deserialization()
     assert ember.saving.in_safe_mode() is None

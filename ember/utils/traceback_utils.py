@@ -15,7 +15,7 @@ own modules removed from its traceback, so it shows the user's call and the user
 ... except ValueError as e:
 ...     frames = [f.f_code.co_filename for f, _ in traceback.walk_tb(e.__traceback__)]
 >>> [os.path.basename(f) for f in frames if is_ember_file(f)]  # the wrapper, where it was raised
-['traceback_utils.py', 'shape.py']
+['traceback_utils.py', 'shaping.py']
 """
 
 import functools
