@@ -14,7 +14,8 @@ Data: real CIFAR-10 (`ember.datasets.cifar10`) when its archive is in ember's ca
 a clearly labelled stand-in runs instead so the recipe is still exercised: the bundled
 digits upscaled to 16x16 and painted in a random colour on a random-colour noisy background
 (a 10-class colour-image task). `--quick` uses fewer images, narrower networks (one conv per
-block) and 2 epochs: its accuracies say nothing about the notes' numbers.
+block) and 4 epochs on 600 images: enough for batch normalization's head start to show,
+not for the notes' numbers.
 """
 
 import os
@@ -85,7 +86,7 @@ def _data(options):
     name, (x, y), (xt, yt) = data
     if options.quick:
         rng = np.random.default_rng(options.seed)
-        keep, keep_t = rng.permutation(len(x))[:192], rng.permutation(len(xt))[:96]
+        keep, keep_t = rng.permutation(len(x))[:600], rng.permutation(len(xt))[:300]
         x, y, xt, yt = x[keep], y[keep], xt[keep_t], yt[keep_t]
     return name, (x, y), (xt, yt)
 
@@ -119,7 +120,7 @@ def run(options):
 
     name, (x, y), (xt, yt) = _data(options)
     standin = not name.startswith("CIFAR-10")
-    epochs = options.epochs_or(30, 2)
+    epochs = options.epochs_or(30, 4)
     report = Report("cifar10-regularization", "The notes' seven CIFAR-10 experiments",
                     f"Data: {name}; {len(x)} training and {len(xt)} validation images; "
                     f"{epochs} epochs of Adam(1e-3), batch 64, each experiment from the same "
@@ -130,8 +131,9 @@ def run(options):
                         "digits, not comparable with the notes' figures (place "
                         "cifar-10-binary.tar.gz in ember's cache or pass --dataset cifar10).")
     if options.quick:
-        report.add_note("--quick: small subset, narrow networks, few epochs: this exercises "
-                        "the recipe and says nothing about the notes' numbers.")
+        report.add_note("--quick: small subset, narrow networks, few epochs: batch "
+                        "normalization's head start shows; the notes' numbers need the full "
+                        "run on CIFAR-10.")
     rows, runs = [], {}
     for key, text, settings, notes_train, notes_val in EXPERIMENTS:
         ember.utils.set_random_seed(options.seed)
@@ -152,6 +154,16 @@ def run(options):
                            "train_size": len(x), "val_size": len(xt), "runs": runs})
     report.set_summary(["exp", "setting", "params", "train acc", "val acc", "notes train",
                         "notes val"], rows)
+    one, three = runs["I"], runs["III"]
+    report.add_claim("Batch normalization stabilizes learning and cuts the epochs a network "
+                     "needs: with the same dropout, experiment III (batch norm) gets further "
+                     "than experiment I (none) in the same epochs, as in the notes (III 89%/82% "
+                     "against I 84%/79% train/validation).",
+                     three["val_accuracy"] > one["val_accuracy"]
+                     and three["train_accuracy"] > one["train_accuracy"],
+                     f"{name.split(':')[0]}, {epochs} epochs: III train "
+                     f"{three['train_accuracy']:.3f} / validation {three['val_accuracy']:.3f} "
+                     f"against I {one['train_accuracy']:.3f} / {one['val_accuracy']:.3f}")
     keys = [e[0] for e in EXPERIMENTS]
     fig = plot.new_figure(11, 4)
     ours, theirs = fig.subplots(1, 2, sharey=True)

@@ -36,7 +36,7 @@ def run(options):
     if options.dataset not in (None, "digits"):
         raise ValueError(f"experiment optimizers: --dataset must be 'digits'; received "
                          f"{options.dataset!r}")
-    epochs = options.epochs_or(10, 3)
+    epochs = options.epochs_or(10, 10)
     limit = 256 if options.quick else None
     (x, y), (xt, yt) = digits(limit_train=limit, seed=options.seed)
     n = len(x)
@@ -73,6 +73,23 @@ def run(options):
     report.results.update({"epochs": epochs, "train_size": n, "runs": runs})
     report.set_summary(["method", "batch", "steps", "final train loss", "test accuracy",
                         "train seconds"], rows)
+    final = {name: r["final_loss"] for name, r in runs.items()}
+    improved = ("momentum", "Adagrad", "RMSprop", "Adam")
+    report.add_claim("With the same budget, momentum and the adaptive methods (Adagrad, "
+                     "RMSprop, Adam: a learning rate for each weight) get further than plain "
+                     "mini-batch gradient descent.",
+                     all(final[m] < final["mini-batch GD"] for m in improved),
+                     f"final training loss after {epochs} passes: mini-batch GD "
+                     f"{final['mini-batch GD']:.3f}; "
+                     + ", ".join(f"{m} {final[m]:.3f}" for m in improved))
+    report.add_claim("Per pass over the data, many small noisy steps (stochastic and mini-batch "
+                     "GD) beat one exact step of batch gradient descent.",
+                     final["stochastic GD"] < final["batch GD"]
+                     and final["mini-batch GD"] < final["batch GD"],
+                     f"final training loss: batch GD {final['batch GD']:.3f} ({epochs} steps), "
+                     f"mini-batch GD {final['mini-batch GD']:.3f}, stochastic GD "
+                     f"{final['stochastic GD']:.3f} ({runs['stochastic GD']['steps'][-1]} "
+                     "steps)")
 
     fig = plot.new_figure(11, 4)
     by_step, by_time = fig.subplots(1, 2)

@@ -93,6 +93,8 @@ def run(name, options=None, write=True, echo=print):
         report.write(folder)
         report.results["folder"] = str(folder)
     if echo is not None:
+        if report.claims:
+            echo(report.format_claims())
         echo(report.format_summary())
         for note in report.notes:
             echo(f"note: {note}")
