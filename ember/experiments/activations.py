@@ -64,8 +64,8 @@ def run(options):
         raise ValueError(f"experiment activations: --dataset must be 'digits'; received "
                          f"{options.dataset!r}")
     depth, width = (6, 16) if options.quick else (8, 32)
-    epochs = options.epochs_or(20, 10)
-    (x, y), (xt, yt) = digits(limit_train=256 if options.quick else None, seed=options.seed)
+    epochs = options.epochs_or(20, 30)
+    (x, y), (xt, yt) = digits(limit_train=512 if options.quick else None, seed=options.seed)
     probe = slice(0, 256)
     report = Report("activations", "Activation functions and the vanishing gradient",
                     f"The same {depth}-hidden-layer MLP ({width} units per layer) trained on "

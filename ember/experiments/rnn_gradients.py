@@ -72,10 +72,11 @@ def _ratio(norms):
 
 def _sizes(options):
     if options.quick:
-        return {"probe_steps": 40, "lengths": (10, 40), "n_train": 2048, "n_test": 256,
-                "units": 16, "epochs": options.epochs_or(8, 8), "accuracy_inits": ("small",)}
-    return {"probe_steps": 50, "lengths": (10, 20, 40, 60), "n_train": 2048, "n_test": 512,
-            "units": 16, "epochs": options.epochs_or(12, 12),
+        return {"probe_steps": 40, "lengths": (10, 30), "n_train": 2048, "n_test": 256,
+                "units": 16, "epochs": options.epochs_or(12, 12), "batch_size": 16,
+                "accuracy_inits": ("small",)}
+    return {"probe_steps": 50, "lengths": (10, 20, 30, 40), "n_train": 2048, "n_test": 512,
+            "units": 16, "epochs": options.epochs_or(12, 12), "batch_size": 16,
             "accuracy_inits": ("small", "default")}
 
 
@@ -93,7 +94,8 @@ def run(options):
                     "The task: copy the first symbol (+1 or -1) of a sequence whose T - 1 "
                     "later steps are Gaussian noise. Gradient norms at initialisation over "
                     f"{probe_steps} steps on a batch of 64; accuracy after {epochs} epochs of "
-                    f"Adam(0.01) on {z['n_train']} sequences ({units} units), chance 0.5.")
+                    f"Adam(0.01), batch {z['batch_size']}, on {z['n_train']} sequences "
+                    f"({units} units), chance 0.5.")
 
     # -------------------------------------------------- gradient norm against the time step
     probes = {"noisy": first_symbol_task(64, probe_steps, rng, noise=1.0),
@@ -126,7 +128,7 @@ def run(options):
                 model.compile(ember.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
                               metrics=["accuracy"])
                 with Timer() as t:
-                    model.fit(x, y, batch_size=32, epochs=epochs, verbose=0)
+                    model.fit(x, y, batch_size=z["batch_size"], epochs=epochs, verbose=0)
                 accuracy[key].append(float(model.evaluate(xt, yt, verbose=0)[1]))
                 seconds[key].append(t.seconds)
                 if steps == lengths[-1]:  # after training: how much gradient reaches step 1
