@@ -73,10 +73,10 @@ def _ratio(norms):
 def _sizes(options):
     if options.quick:
         return {"probe_steps": 40, "lengths": (10, 30), "n_train": 2048, "n_test": 256,
-                "units": 16, "epochs": options.epochs_or(12, 12), "batch_size": 16,
+                "units": 16, "epochs": options.epochs_or(12, 10), "batch_size": 32,
                 "accuracy_inits": ("small",)}
     return {"probe_steps": 50, "lengths": (10, 20, 30, 40), "n_train": 2048, "n_test": 512,
-            "units": 16, "epochs": options.epochs_or(12, 12), "batch_size": 16,
+            "units": 16, "epochs": options.epochs_or(12, 10), "batch_size": 32,
             "accuracy_inits": ("small", "default")}
 
 
@@ -173,6 +173,16 @@ def run(options):
         f"{acc['LSTM'][-1]:.3f}, GRU {acc['GRU'][-1]:.3f}, SimpleRNN {acc['SimpleRNN'][-1]:.3f} "
         f"(chance 0.5); at T={lengths[0]}: LSTM {acc['LSTM'][0]:.3f}, GRU {acc['GRU'][0]:.3f}, "
         f"SimpleRNN {acc['SimpleRNN'][0]:.3f}")
+    if lstm_gap <= 0.2:
+        report.add_note(
+            f"Not confirmed here: at T={longest} the LSTM ({acc['LSTM'][-1]:.3f}) did not beat "
+            f"the SimpleRNN ({acc['SimpleRNN'][-1]:.3f}) by a clear margin in this budget. In "
+            "our runs of this task, whether either cell learns T=30-40 in ~10 epochs depends on "
+            "the seed: the LSTM's forget gate starts at sigmoid(1) = 0.73 (Keras' "
+            "unit_forget_bias), so at initialisation its memory of step 1 also decays "
+            f"geometrically (0.73^{longest - 1} = {0.73 ** (longest - 1):.0e}); it learns the "
+            "task only once training has opened the gate, which this budget does not always "
+            "reach. The gradient measurements above are the robust part of the lesson.")
     gru_fails = acc["GRU"][-1] < acc["LSTM"][-1] - 0.2
     if gru_fails:
         report.add_note(
