@@ -14,7 +14,7 @@ Data: real CIFAR-10 (`ember.datasets.cifar10`) when its archive is in ember's ca
 a clearly labelled stand-in runs instead so the recipe is still exercised: the bundled
 digits upscaled to 16x16 and painted in a random colour on a random-colour noisy background
 (a 10-class colour-image task). `--quick` uses fewer images, narrower networks (one conv per
-block) and 4 epochs on 600 images: enough for batch normalization's head start to show,
+block) and 10 epochs on 600 images: enough for batch normalization's head start to show,
 not for the notes' numbers.
 """
 
@@ -120,7 +120,7 @@ def run(options):
 
     name, (x, y), (xt, yt) = _data(options)
     standin = not name.startswith("CIFAR-10")
-    epochs = options.epochs_or(30, 4)
+    epochs = options.epochs_or(30, 10)
     report = Report("cifar10-regularization", "The notes' seven CIFAR-10 experiments",
                     f"Data: {name}; {len(x)} training and {len(xt)} validation images; "
                     f"{epochs} epochs of Adam(1e-3), batch 64, each experiment from the same "
