@@ -21,8 +21,8 @@ RECIPES = {
                                      "convolutional layer"),
     "cifar10-regularization": ("cifar10_regularization", "the notes' seven CIFAR-10 "
                                                          "experiments beside the notes' figures"),
-    "transfer": ("transfer", "frozen base + new head, fine-tuning and scratch on few "
-                             "examples"),
+    "transfer": ("transfer", "accuracy against labels per class: from scratch, frozen "
+                             "base + new head, fine-tuned (mean and spread over seeds)"),
     "vae": ("vae", "variational autoencoder on the digits: losses, latent space, samples"),
     "gan": ("gan", "GAN on the digits: sample grids over epochs, both losses"),
 }
