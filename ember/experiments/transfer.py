@@ -206,6 +206,7 @@ def run(options):
             ax.errorbar(shots, mean, yerr=spread, marker="o", capsize=3, color=f"C{i}",
                         label=LABELS[kind])
         ax.set_xscale("log")
+        ax.minorticks_off()  # only the label counts as ticks
         ax.set_xticks(shots, [str(k) for k in shots])
         ax.set_xlabel("labelled examples per class (target task)")
         ax.set_title(key, fontsize=10)
