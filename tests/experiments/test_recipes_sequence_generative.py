@@ -25,20 +25,20 @@ def test_rnn_gradients(recipe):
     assert ratios["LSTM, large, noisy"] < 1e2
     # Keras' defaults: whether it vanishes depends on the inputs (saturated tanh or not)
     assert ratios["SimpleRNN, default, quiet"] > 1e3 * ratios["SimpleRNN, default, noisy"]
-    # accuracy against length: short sequences are learnt; at the longest length the verdict
-    # is whatever the numbers say (not asserted: it depends on the seed in this budget, see
-    # the report's note), and the report says so when the claim is not confirmed
+    # accuracy against length: short sequences are learnt by every cell; at the longest length
+    # the LSTM whose forget gate starts open keeps learning where the SimpleRNN has failed
     acc = r["accuracy"]
     lengths = r["lengths"]
     assert len(lengths) >= 2 and all(len(v) == len(lengths) for v in acc.values())
     assert all(0 <= a <= 1 for v in acc.values() for a in v)
     assert acc["SimpleRNN, small"][0] > 0.9 and acc["LSTM, small"][0] > 0.9
-    gradient_claim, accuracy_claim = results["claims"]
-    assert gradient_claim["confirmed"] is True, gradient_claim
-    gap = acc["LSTM, small"][-1] - acc["SimpleRNN, small"][-1]
-    assert accuracy_claim["confirmed"] is (gap > 0.2)
-    if not accuracy_claim["confirmed"]:
-        assert any(n.startswith("Not confirmed here") for n in results["notes"])
+    assert acc["LSTM-open, small"][-1] > 0.85
+    assert acc["LSTM-open, small"][-1] - acc["SimpleRNN, small"][-1] > 0.25
+    assert_confirmed(results)
+    # with Keras' default forget bias the LSTM is not asserted to win (seed-dependent in this
+    # budget): the report says so when it does not
+    if acc["LSTM, small"][-1] - acc["SimpleRNN, small"][-1] <= 0.2:
+        assert any(n.startswith("With Keras' default forget bias") for n in results["notes"])
     assert results["figures"]["gradient_per_step.png"]["axes"] == 3
     assert results["figures"]["accuracy_vs_length.png"]["axes"] == 1
     assert "SimpleRNN" in out
@@ -91,3 +91,19 @@ def test_gan(recipe):
     assert results["figures"]["samples_over_epochs.png"]["axes"] == 3
     assert results["figures"]["losses.png"]["axes"] == 3
     assert_confirmed(results)
+
+
+def test_the_open_gate_lstm_differs_only_in_its_forget_bias():
+    from ember.experiments.rnn_gradients import OPEN_FORGET_BIAS, build
+
+    ember = pytest.importorskip("ember")
+    ember.utils.set_random_seed(0)
+    plain = build("LSTM", 6, 4).layers[0].get_weights()
+    ember.utils.set_random_seed(0)
+    opened = build("LSTM-open", 6, 4).layers[0].get_weights()
+    for a, b in zip(plain[:-1], opened[:-1]):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(plain[-1][4:8], 1.0)  # Keras' unit_forget_bias
+    np.testing.assert_array_equal(opened[-1][4:8], OPEN_FORGET_BIAS)
+    np.testing.assert_array_equal(np.delete(plain[-1], range(4, 8)),
+                                  np.delete(opened[-1], range(4, 8)))
