@@ -14,7 +14,8 @@ Data: real CIFAR-10 (`ember.datasets.cifar10`) when its archive is in ember's ca
 a clearly labelled stand-in runs instead so the recipe is still exercised: the bundled
 digits upscaled to 16x16 and painted in a random colour on a random-colour noisy background
 (a 10-class colour-image task). `--quick` uses fewer images, narrower networks (one conv per
-block) and 2 epochs: its accuracies say nothing about the notes' numbers.
+block) and 10 epochs on 600 images: enough for batch normalization's head start to show,
+not for the notes' numbers.
 """
 
 import os
@@ -85,7 +86,7 @@ def _data(options):
     name, (x, y), (xt, yt) = data
     if options.quick:
         rng = np.random.default_rng(options.seed)
-        keep, keep_t = rng.permutation(len(x))[:192], rng.permutation(len(xt))[:96]
+        keep, keep_t = rng.permutation(len(x))[:600], rng.permutation(len(xt))[:300]
         x, y, xt, yt = x[keep], y[keep], xt[keep_t], yt[keep_t]
     return name, (x, y), (xt, yt)
 
@@ -134,7 +135,7 @@ def run_one(options, spec):
     model.compile(ember.optimizers.Adam(1e-3), "sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     with Timer() as t:
-        history = model.fit(x, y, batch_size=64, epochs=options.epochs_or(30, 2), verbose=0,
+        history = model.fit(x, y, batch_size=64, epochs=options.epochs_or(30, 10), verbose=0,
                             validation_data=(xt, yt))
     h = history.history
     return {"description": text, "settings": settings, "params": count_params(model),
@@ -160,7 +161,7 @@ def assemble(options, runs):
     first = runs[EXPERIMENTS[0][0]]
     name, train_size, val_size = first["dataset"], first["train_size"], first["val_size"]
     standin = not name.startswith("CIFAR-10")
-    epochs = options.epochs_or(30, 2)
+    epochs = options.epochs_or(30, 10)
     report = Report("cifar10-regularization", "The notes' seven CIFAR-10 experiments",
                     f"Data: {name}; {train_size} training and {val_size} validation images; "
                     f"{epochs} epochs of Adam(1e-3), batch 64, each experiment from the same "
@@ -171,8 +172,9 @@ def assemble(options, runs):
                         "digits, not comparable with the notes' figures (place "
                         "cifar-10-binary.tar.gz in ember's cache or pass --dataset cifar10).")
     if options.quick:
-        report.add_note("--quick: small subset, narrow networks, few epochs: this exercises "
-                        "the recipe and says nothing about the notes' numbers.")
+        report.add_note("--quick: small subset, narrow networks, few epochs: batch "
+                        "normalization's head start shows; the notes' numbers need the full "
+                        "run on CIFAR-10.")
     rows = []
     for key, text, _, notes_train, notes_val in EXPERIMENTS:
         r = runs[key]
@@ -182,6 +184,23 @@ def assemble(options, runs):
                            "train_size": train_size, "val_size": val_size, "runs": runs})
     report.set_summary(["exp", "setting", "params", "train acc", "val acc", "notes train",
                         "notes val"], rows)
+    one, three = runs["I"], runs["III"]
+    loss1, loss3 = one["history"]["loss"][-1], three["history"]["loss"][-1]
+    report.add_claim("Batch normalization stabilizes learning and cuts the epochs a network "
+                     "needs to train: with the same dropout, experiment III (batch norm) trains "
+                     "further than experiment I (none) in the same epochs, as in the notes (III "
+                     "89% against I 84% training accuracy).",
+                     loss3 < loss1 and three["train_accuracy"] > one["train_accuracy"],
+                     f"{name.split(':')[0]}, {epochs} epochs: final training loss III "
+                     f"{loss3:.3f} against I {loss1:.3f}; training accuracy III "
+                     f"{three['train_accuracy']:.3f} against I {one['train_accuracy']:.3f} "
+                     f"(validation: III {three['val_accuracy']:.3f}, I "
+                     f"{one['val_accuracy']:.3f})")
+    if options.quick:
+        report.add_note("In the narrow --quick networks, dropout after both the conv and the FC "
+                        "layers (I and III) leaves them barely learning in a few epochs, so "
+                        "their validation accuracies say little; batch normalization's effect is "
+                        "the training one the notes name (faster, steadier training).")
     keys = [e[0] for e in EXPERIMENTS]
     fig = plot.new_figure(11, 4)
     ours, theirs = fig.subplots(1, 2, sharey=True)

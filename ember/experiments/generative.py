@@ -42,6 +42,16 @@ def run_vae(options):
     report.set_summary(["split", "loss", "reconstruction", "KL"],
                        [["train (last epoch)", h["loss"][-1], h["reconstruction_loss"][-1],
                          h["kl_loss"][-1]], ["test", *test]])
+    spread = np.std(z_mean, axis=0)
+    report.add_claim("Trained on reconstruction + KL, a VAE learns to reconstruct its inputs "
+                     "while the KL term keeps the codes near the prior N(0, I), so decoding "
+                     "random points gives new samples.",
+                     h["reconstruction_loss"][-1] < h["reconstruction_loss"][0]
+                     and bool(np.all(spread > 0.05)) and bool(np.all(spread < 3.0)),
+                     f"reconstruction loss {h['reconstruction_loss'][0]:.2f} -> "
+                     f"{h['reconstruction_loss'][-1]:.2f} over {epochs} epochs; test codes' "
+                     f"std per latent dimension {', '.join(f'{v:.2f}' for v in spread)} (the "
+                     "prior's: 1)")
     report.add_figure("history", plot.plot_history(h, metrics=["loss", "reconstruction_loss",
                                                                 "kl_loss"]),
                       "The loss and its two terms per epoch")
@@ -95,6 +105,11 @@ def run_gan(options):
                     f"{epochs} epochs). The same 16 noise vectors are decoded after every "
                     "epoch.")
     shown = sorted(set(np.linspace(0, epochs - 1, min(epochs, 6)).round().astype(int)))
+    report.add_claim("Playing the minimax game against the discriminator, the generator "
+                     "learns to produce data that resemble the training data.",
+                     distance < noise,
+                     f"mean |mean sample image - mean training image| {distance:.4f} after "
+                     f"{epochs} epochs, against {noise:.4f} for uniform noise")
     report.results.update({"dataset": name, "epochs": epochs, "history": h,
                            "train_seconds": t.seconds, "mean_image_distance": distance,
                            "uniform_noise_mean_image_distance": noise,

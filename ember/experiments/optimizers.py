@@ -55,7 +55,7 @@ def run_one(options, spec):
     """Train one method of `grid` from the seed's initial weights; returns its numbers."""
     (x, y), (xt, yt) = _problem(options)
     n = len(x)
-    epochs = options.epochs_or(10, 3)
+    epochs = options.epochs_or(10, 10)
     ember.utils.set_random_seed(spec["seed"])
     start = _build().get_weights()
     _, batch_size, make, rule = next(m for m in _methods(n) if m[0] == spec["key"])
@@ -82,7 +82,7 @@ def assemble(options, runs):
     """The report from the results of every run of `grid` (`{method: run_one(...)}`)."""
     from ember import plot  # noqa: PLC0415  (optional extra)
 
-    epochs = options.epochs_or(10, 3)
+    epochs = options.epochs_or(10, 10)
     n = next(iter(runs.values()))["train_size"]
     report = Report("optimizers", "Gradient descent variants on one problem and budget",
                     f"A 64-32-10 tanh network on the digits ({n} training images), every method "
@@ -95,6 +95,23 @@ def assemble(options, runs):
     report.results.update({"epochs": epochs, "train_size": n, "runs": runs})
     report.set_summary(["method", "batch", "steps", "final train loss", "test accuracy",
                         "train seconds"], rows)
+    final = {name: r["final_loss"] for name, r in runs.items()}
+    improved = ("momentum", "Adagrad", "RMSprop", "Adam")
+    report.add_claim("With the same budget, momentum and the adaptive methods (Adagrad, "
+                     "RMSprop, Adam: a learning rate for each weight) get further than plain "
+                     "mini-batch gradient descent.",
+                     all(final[m] < final["mini-batch GD"] for m in improved),
+                     f"final training loss after {epochs} passes: mini-batch GD "
+                     f"{final['mini-batch GD']:.3f}; "
+                     + ", ".join(f"{m} {final[m]:.3f}" for m in improved))
+    report.add_claim("Per pass over the data, many small noisy steps (stochastic and mini-batch "
+                     "GD) beat one exact step of batch gradient descent.",
+                     final["stochastic GD"] < final["batch GD"]
+                     and final["mini-batch GD"] < final["batch GD"],
+                     f"final training loss: batch GD {final['batch GD']:.3f} ({epochs} steps), "
+                     f"mini-batch GD {final['mini-batch GD']:.3f}, stochastic GD "
+                     f"{final['stochastic GD']:.3f} ({runs['stochastic GD']['steps'][-1]} "
+                     "steps)")
 
     fig = plot.new_figure(11, 4)
     by_step, by_time = fig.subplots(1, 2)

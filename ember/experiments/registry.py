@@ -23,8 +23,8 @@ RECIPES = {
                                                          "experiments beside the notes' figures"),
     "learning-rates": ("learning_rates", "a learning-rate grid for SGD and Adam: final loss "
                                          "and accuracy against the rate"),
-    "transfer": ("transfer", "frozen base + new head, fine-tuning and scratch on few "
-                             "examples"),
+    "transfer": ("transfer", "accuracy against labels per class: from scratch, frozen "
+                             "base + new head, fine-tuned (mean and spread over seeds)"),
     "vae": ("vae", "variational autoencoder on the digits: losses, latent space, samples"),
     "gan": ("gan", "GAN on the digits: sample grids over epochs, both losses"),
 }
@@ -95,6 +95,8 @@ def run(name, options=None, write=True, echo=print):
         report.write(folder)
         report.results["folder"] = str(folder)
     if echo is not None:
+        if report.claims:
+            echo(report.format_claims())
         echo(report.format_summary())
         for note in report.notes:
             echo(f"note: {note}")

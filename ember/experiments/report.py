@@ -77,6 +77,7 @@ class Report:
         self.figure_panels = {}  # file name -> number of matplotlib axes (None for raw PNG)
         self.results = {}
         self.notes = []
+        self.claims = []  # {"claim", "confirmed", "evidence"}
 
     # ---------------------------------------------------------------- building
     def set_summary(self, columns, rows):
@@ -85,6 +86,30 @@ class Report:
         if any(len(r) != len(columns) for r in rows):
             raise ValueError(f"Report.set_summary: every row needs {len(columns)} cells")
         self.summary_columns, self.summary_rows = list(columns), rows
+
+    def add_claim(self, claim, confirmed, evidence):
+        """The notes' claim this report tests, in one sentence, and whether this run confirms
+        it (`confirmed`: True or False, from the run's numbers) with the numbers
+        (`evidence`). Shown first on the page, printed first by the command, and recorded in
+        results.json under "claims".
+
+        >>> r = Report("demo", "Demo")
+        >>> r.add_claim("A CNN beats an MLP on images.", True, "CNN 0.97 > MLP 0.93")
+        >>> print(r.format_claims())
+        claim: A CNN beats an MLP on images.
+          this run: confirmed (CNN 0.97 > MLP 0.93)
+        """
+        if not isinstance(confirmed, bool):
+            raise ValueError(f"Report.add_claim: `confirmed` must be True or False; received "
+                             f"{confirmed!r}")
+        self.claims.append({"claim": str(claim), "confirmed": confirmed,
+                            "evidence": str(evidence)})
+
+    def format_claims(self):
+        """The claims and their verdicts as text lines (what the command prints first)."""
+        return "\n".join(f"claim: {c['claim']}\n  this run: "
+                         f"{'confirmed' if c['confirmed'] else 'NOT confirmed'} "
+                         f"({c['evidence']})" for c in self.claims)
 
     def add_note(self, text):
         """A remark shown in a box at the top (a stand-in dataset, a skipped part, ...)."""
@@ -118,7 +143,7 @@ class Report:
         """The report as plain data (what results.json holds)."""
         return _json_safe({
             "recipe": self.recipe, "title": self.title, "description": self.description,
-            "options": self.options, "notes": self.notes,
+            "options": self.options, "claims": self.claims, "notes": self.notes,
             "summary": {"columns": self.summary_columns, "rows": self.summary_rows},
             "results": self.results,
             "sections": [{"title": s["title"], "figures": s["figures"]} for s in self.sections],
@@ -184,7 +209,14 @@ class Report:
             return (f'<figure><img alt="{esc(name)}" src="data:image/png;base64,{data}">'
                     f"<figcaption>{esc(caption or name)}</figcaption></figure>")
 
-        parts = [f"<h1>{esc(self.title)}</h1>", f"<p>{esc(self.description)}</p>"]
+        parts = [f"<h1>{esc(self.title)}</h1>"]
+        for c in self.claims:  # the lesson first: the notes' claim and this run's verdict
+            verdict = "confirmed" if c["confirmed"] else "not confirmed"
+            css = "confirmed" if c["confirmed"] else "not-confirmed"
+            parts.append(f'<div class="claim {css}"><p><b>The notes:</b> '
+                         f'{esc(c["claim"])}</p><p><b>This run: {verdict}.</b> '
+                         f'{esc(c["evidence"])}</p></div>')
+        parts.append(f"<p>{esc(self.description)}</p>")
         parts += [f'<p class="note">{esc(n)}</p>' for n in self.notes]
         parts.append('<section id="summary"><h2>Summary</h2>'
                      + table(self.summary_columns, self.summary_rows) + "</section>")
@@ -203,6 +235,8 @@ class Report:
                  "padding:4px 10px;text-align:left}td.n{text-align:right}th{background:#eef}"
                  "img{max-width:100%}figure{margin:1em 0}"
                  ".note{background:#fff6d5;border:1px solid #e0c060;padding:.6em}"
+                 ".claim{border-left:6px solid #3a3;background:#eefbee;padding:.2em .8em;"
+                 "margin:.6em 0}.claim.not-confirmed{border-color:#c33;background:#fdeeee}"
                  "footer{color:#888;margin-top:3em;font-size:small}")
         # After loading, the page counts its images and those that failed to decode, on
         # <body data-images=... data-broken-images=...>: what a headless browser test reads.

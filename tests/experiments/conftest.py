@@ -2,6 +2,7 @@
 check its PNGs as images, and open its page in a real headless browser (Debian's chromium)."""
 
 import base64
+import html
 import html.parser
 import io
 import json
@@ -79,6 +80,16 @@ def check_report(folder, stdout=None):
     assert sorted(shown) == sorted(figures)  # every figure is on the page, once
     embedded = [base64.b64decode(src.split(",", 1)[1]) for src in page.images]
     assert embedded == [(folder / f).read_bytes() for f in shown]
+    text = (folder / "index.html").read_text()
+    for claim in results.get("claims", []):  # the lesson is on the page, and printed
+        assert html.escape(claim["claim"]) in text
+        assert isinstance(claim["confirmed"], bool) and claim["evidence"]
+        if stdout is not None:
+            assert claim["claim"] in stdout
+    if results["recipe"] != "tiny":
+        assert results["claims"], "every recipe states the notes' claim it tests"
+        # the claims come first on the page, before the description and the summary
+        assert text.index('class="claim') < text.index('<section id="summary">')
     if stdout is not None:  # the printed table is the JSON's numbers
         from ember.experiments.report import _cell
 
@@ -131,3 +142,10 @@ def body_attributes(dom):
     match = re.search(r"<body([^>]*)>", dom)
     assert match, "no <body> in the rendered page"
     return dict(re.findall(r'([\w-]+)="([^"]*)"', match.group(1)))
+
+
+def assert_confirmed(results):
+    """Every claim of the report is confirmed by the run's numbers."""
+    failed = [c for c in results["claims"] if not c["confirmed"]]
+    assert not failed, "not confirmed: " + "; ".join(f"{c['claim']} ({c['evidence']})"
+                                                      for c in failed)

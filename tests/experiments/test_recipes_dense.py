@@ -4,26 +4,34 @@ pages."""
 import numpy as np
 import pytest
 
+from .conftest import assert_confirmed
+
 
 @pytest.mark.slow
 def test_optimizers(recipe, tmp_path):
-    results, folder, out = recipe("optimizers", "--epochs", "3")
+    results, folder, out = recipe("optimizers")
     r = results["results"]
     runs = r["runs"]
     n = r["train_size"]
     assert list(runs) == ["batch GD", "stochastic GD", "mini-batch GD", "momentum", "Adagrad",
                           "RMSprop", "Adam"]
-    # the same budget: 3 passes; batch GD makes 3 updates, stochastic GD 3 n, mini-batch 3 n/32
-    assert runs["batch GD"]["steps"][-1] == 3
-    assert runs["stochastic GD"]["steps"][-1] == 3 * n
-    assert runs["Adam"]["steps"][-1] == 3 * -(-n // 32)
+    e = r["epochs"]
+    # the same budget: e passes; batch GD makes e updates, stochastic GD e n, mini-batch e n/32
+    assert runs["batch GD"]["steps"][-1] == e
+    assert runs["stochastic GD"]["steps"][-1] == e * n
+    assert runs["Adam"]["steps"][-1] == e * -(-n // 32)
     for name, run in runs.items():
         assert run["loss"][0] == pytest.approx(runs["batch GD"]["loss"][0], rel=1e-5), name
         assert run["final_loss"] < run["loss"][0], name  # every method made progress
         assert np.all(np.diff(run["seconds"]) >= 0)
     # per pass, many small noisy steps beat one exact step
     assert runs["stochastic GD"]["final_loss"] < runs["batch GD"]["final_loss"] - 0.3
-    assert runs["momentum"]["final_loss"] < runs["mini-batch GD"]["final_loss"]
+    # the lesson's direction: at equal budget momentum and the adaptive methods beat plain
+    # mini-batch SGD, by a clear margin
+    for name in ("momentum", "Adagrad", "RMSprop", "Adam"):
+        assert runs[name]["final_loss"] < runs["mini-batch GD"]["final_loss"] - 0.1, name
+    assert_confirmed(results)
+    assert "this run: confirmed" in out
     assert results["figures"]["loss_curves.png"]["axes"] == 2
     assert "stochastic GD" in out and "train seconds" in out
 
@@ -48,3 +56,8 @@ def test_activations(recipe, tmp_path):
     assert results["figures"]["gradient_norms.png"]["axes"] == 2
     assert results["figures"]["dead_units_and_loss.png"]["axes"] == 2
     assert "relu, lr x10" in out
+    # ... and the lesson's consequence: ReLU and tanh train the deep network, the sigmoid not
+    acc = {k: v["test_accuracy"] for k, v in runs.items()}
+    assert acc["sigmoid"] < 0.3
+    assert min(acc["relu"], acc["tanh"]) > acc["sigmoid"] + 0.2
+    assert_confirmed(results)

@@ -100,3 +100,25 @@ def test_results_json_is_valid_json_without_nan(tmp_path):
     data = json.loads((folder / "results.json").read_text())
     assert data["results"] == {"x": "nan", "arr": [0, 1, 2]}
     assert data["summary"]["rows"] == [[0.25]]
+
+
+def test_the_claim_and_its_verdict_come_first(tmp_path, capsys):
+    r = Report("claims", "Claims", "the description")
+    r.add_claim("Adam beats plain SGD.", True, "loss 0.4 < 0.9")
+    r.add_claim("Tanh never saturates.", False, "ratio 1e-3")
+    r.set_summary(["a"], [[1.0]])
+    with pytest.raises(ValueError, match="`confirmed` must be True or False"):
+        r.add_claim("x", 1, "y")
+    folder = r.write(tmp_path / "claims")
+    data = json.loads((folder / "results.json").read_text())
+    assert data["claims"] == [
+        {"claim": "Adam beats plain SGD.", "confirmed": True, "evidence": "loss 0.4 < 0.9"},
+        {"claim": "Tanh never saturates.", "confirmed": False, "evidence": "ratio 1e-3"}]
+    text = (folder / "index.html").read_text()
+    first, second = text.index("Adam beats plain SGD."), text.index("Tanh never saturates.")
+    assert first < second < text.index("the description") < text.index('id="summary"')
+    assert 'class="claim confirmed"' in text and 'class="claim not-confirmed"' in text
+    assert "This run: not confirmed.</b> ratio 1e-3" in text
+    lines = r.format_claims().splitlines()
+    assert lines == ["claim: Adam beats plain SGD.", "  this run: confirmed (loss 0.4 < 0.9)",
+                     "claim: Tanh never saturates.", "  this run: NOT confirmed (ratio 1e-3)"]
