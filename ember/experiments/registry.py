@@ -89,6 +89,12 @@ def run(name, options=None, write=True, echo=print):
     start = time.perf_counter()
     report = module.run(options)
     report.results.setdefault("wall_time_s", round(time.perf_counter() - start, 3))
+    return finish(report, name, options, write, echo)
+
+
+def finish(report, name, options, write, echo):
+    """Write `report` (unless `write` is False) and print its claims, summary and notes
+    through `echo` (None for silence): the end of every run, serial or swept."""
     report.options = options.as_dict()
     if write:
         folder = Path(options.output or Path("reports") / name)

@@ -21,9 +21,8 @@ import importlib
 import multiprocessing
 import os
 import time
-from pathlib import Path
 
-from ember.experiments.registry import RECIPES, Options
+from ember.experiments.registry import RECIPES, Options, finish
 
 BACKENDS = ("auto", "ray", "process", "serial")
 _THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -174,15 +173,4 @@ def sweep(name, options=None, backend="auto", address=None, num_cpus=None, cpus_
     report.add_note(f"Swept: {len(specs)} runs as separate tasks on {used} "
                     f"({len(report.results['sweep']['workers'])} worker processes, "
                     f"{cpus_per_run} CPU each), {wall:.1f} s in all.")
-    report.options = options.as_dict()
-    if write:
-        folder = Path(options.output or Path("reports") / name)
-        report.write(folder)
-        report.results["folder"] = str(folder)
-    if echo is not None:
-        echo(report.format_summary())
-        for note in report.notes:
-            echo(f"note: {note}")
-        if write:
-            echo(f"report written to {folder / 'index.html'}")
-    return report
+    return finish(report, name, options, write, echo)
